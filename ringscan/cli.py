@@ -1,0 +1,215 @@
+"""Command-line interface: options → one library call → rich output / exit code.
+
+Library errors become one clear line on stderr and exit code 1 (2 for usage);
+no traceback reaches the user.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from typer._click.exceptions import ClickException
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="ringscan: find collusive fraud rings in medical-insurance settlements (打击欺诈骗保).")
+out = Console()
+err = Console(stderr=True)
+
+# Shared options, declared once.
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded graph database path (env RINGSCAN_DB).")]
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="embedded (default) or neo4j (env RINGSCAN_BACKEND).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default ./ringscan.toml).")]
+
+
+class Failure(Exception):
+    """A user-facing error: printed as one line, exit code 1."""
+
+
+def _settings(config: Path | None = None, **flags) -> Settings:
+    try:
+        return load_settings(config, **flags)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from exc
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A progress callback ``(stage, done, total)`` drawing rich bars on stderr."""
+    if not enabled:
+        yield None
+        return
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def _run(fn, *args, **kwargs):
+    """Call the library, turning its errors into one-line CLI failures."""
+    from .graph.backend import BackendError
+    from .ingest.schema import MissingColumnError, UnknownTableError
+
+    try:
+        return fn(*args, **kwargs)
+    except (MissingColumnError, UnknownTableError, BackendError, ConfigError, FileNotFoundError, ValueError) as exc:
+        raise Failure(str(exc)) from exc
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the district into.")],
+    patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
+    days: Annotated[int, typer.Option(help="Length of the period in days.")] = 180,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed → same files.")] = 1,
+    background: Annotated[float, typer.Option(help="Background volume multiplier.")] = 1.0,
+    ring_size: Annotated[float, typer.Option(help="Planted ring size multiplier.")] = 1.0,
+    jitter: Annotated[float, typer.Option(help="Timing spread multiplier inside rings.")] = 1.0,
+) -> None:
+    """Write a synthetic district (settlements, persons, institutions, fee details, truth.json).
+
+    Example: ringscan generate demo --patients 20000 --seed 1
+    """
+    from .synth.district import generate_district
+
+    info = _run(generate_district, out_dir, patients=patients, days=days, seed=seed,
+                background=background, ring_size=ring_size, jitter=jitter)
+    out.print(f"wrote {info.settlements:,} settlements for {info.patients:,} patients, "
+              f"{info.rings} planted rings and {info.benign} benign groups to {out_dir}")
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (settlements, persons, institutions, fee details).")],
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="TOML file mapping canonical names to your columns.")] = None,
+    rejects: Annotated[Optional[Path], typer.Option(help="Where unusable rows go (default: rejects.csv beside the database).")] = None,
+    max_reject_rate: Annotated[Optional[float], typer.Option(help="Exit non-zero when more than this share of rows is rejected (default 0.05).")] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Load settlement files into the graph store; bad rows go to a rejects file.
+
+    Example: ringscan load demo/*.csv --db demo.lbdb
+    """
+    from .graph.backend import open_backend
+    from .ingest.load import load_files
+    from .ingest.schema import load_mapping
+
+    settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate)
+    mapping_spec = _run(load_mapping, mapping)
+    rejects_path = rejects or (settings.db.parent / f"{settings.db.name}.rejects.csv")
+    store = _run(open_backend, settings)
+    try:
+        with _progress(not as_json) as progress:
+            report = _run(load_files, paths, store, mapping=mapping_spec, rejects_path=rejects_path,
+                          max_amount=settings.max_settlement_amount, swipe_slot_s=settings.swipe_slot_s,
+                          admit_slot_d=settings.admit_slot_d, progress=progress)
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        table = Table(title="load")
+        for column in ("read", "loaded", "rejected", "duplicates"):
+            table.add_column(column, justify="right")
+        table.add_row(*(f"{getattr(report, c):,}" for c in ("read", "loaded", "rejected", "duplicates")))
+        out.print(table)
+        for reason, count in sorted(report.by_reason.items()):
+            out.print(f"  rejected {count:,} × {reason}")
+        out.print(f"rejects: {report.rejects_path}")
+    if report.reject_rate > settings.max_reject_rate:
+        raise Failure(
+            f"{report.rejected:,} of {report.read:,} rows rejected ({report.reject_rate:.1%}), above the allowed "
+            f"{settings.max_reject_rate:.1%}; see {report.rejects_path} (raise --max-reject-rate to accept)")
+
+
+@app.command()
+def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
+    """Counts per node label and relationship type, settlement period and money.
+
+    Example: ringscan stats --db demo.lbdb --json
+    """
+    from .graph.backend import open_backend
+    from .graph.stats import graph_stats
+
+    settings = _settings(config, db=db, backend=backend)
+    store = _run(open_backend, settings, read_only=True)
+    try:
+        result = _run(graph_stats, store)
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    table = Table(title=f"graph ({result['backend']})")
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("count", justify="right")
+    for label, n in result["nodes"].items():
+        table.add_row("node", label, f"{n:,}")
+    for rel, n in result["relationships"].items():
+        table.add_row("relationship", rel, f"{n:,}")
+    out.print(table)
+    s = result["settlements"]
+    out.print(f"settlements {s['first_day']} … {s['last_day']}: total ¥{s['medfee_sumamt']:,.2f}, "
+              f"fund ¥{s['fund_pay']:,.2f}, refunds {s['refunds']:,}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the district, database and results.")] = Path("demo"),
+    patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Run the whole pipeline on a synthetic district, on the embedded store.
+
+    Example: ringscan demo demo --patients 20000
+    """
+    from .synth.district import generate_district
+
+    data = out_dir / "data"
+    db = out_dir / "graph.lbdb"
+    info = _run(generate_district, data, patients=patients, seed=seed)
+    out.print(f"1/3 generated {info.settlements:,} settlements → {data}")
+    files = sorted(p for p in data.glob("*.csv"))
+    load(files, db=db, backend="embedded", mapping=None, rejects=out_dir / "rejects.csv",
+         max_reject_rate=None, as_json=False, config=None)
+    out.print("2/3 loaded")
+    stats(db=db, backend="embedded", as_json=False, config=None)
+    out.print(f"3/3 done: database {db}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except Failure as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise SystemExit(1)
+    except typer.Abort:
+        raise SystemExit(1)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code)
+    except ClickException as exc:  # usage errors: bad option, missing argument
+        exc.show()
+        raise SystemExit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

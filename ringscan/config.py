@@ -1,0 +1,124 @@
+"""Resolved settings: CLI flag > environment (RINGSCAN_*) > ringscan.toml > defaults.
+
+Settings are resolved once into a :class:`Settings` object and passed down;
+no module keeps global state. Neo4j credentials are read from the environment
+only (see :func:`neo4j_credentials`) and never appear in a Settings object,
+so they cannot leak into logs or reports.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "load_settings", "neo4j_credentials", "CYPHER_DIR", "ConfigError"]
+
+# cypher/ sits beside the package in the source tree (rules are data, not code).
+CYPHER_DIR = Path(os.environ.get("RINGSCAN_CYPHER_DIR", Path(__file__).resolve().parent.parent / "cypher"))
+
+
+class ConfigError(ValueError):
+    """A setting has a value ringscan cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = Path("ringscan.lbdb")
+    backend: str = "embedded"
+    # Share of read rows that may be rejected before `load` exits non-zero.
+    max_reject_rate: float = 0.05
+    # Width of the place/time slots settlements are linked to (see graph/model.py).
+    # A co-swipe rule window may be at most half of it.
+    swipe_slot_s: int = 1200
+    # Width, in days, of the admission slots; an admission window may be at most half.
+    admit_slot_d: int = 4
+    # Amounts above this (yuan) in one settlement are treated as impossible.
+    max_settlement_amount: float = 5_000_000.0
+    # Rows per batch for server backends (Neo4j UNWIND batches).
+    batch_size: int = 5000
+    seed: int = 0
+    communities: str = "louvain"
+    lang: str = "zh"
+    reveal_pii: bool = False
+    rule_params: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **values: Any) -> "Settings":
+        """Return a copy with the given non-None values applied (CLI flags)."""
+        clean = {k: v for k, v in values.items() if v is not None}
+        if "db" in clean:
+            clean["db"] = Path(clean["db"])
+        return replace(self, **clean)
+
+
+_ENV_PREFIX = "RINGSCAN_"
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, Path):
+            return Path(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, dict):
+            if not isinstance(raw, dict):
+                raise TypeError("a table is expected")
+            return dict(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting `{name}` = {raw!r} is not usable: {exc}") from exc
+
+
+def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None, **flags: Any) -> Settings:
+    """Resolve settings from defaults, a TOML file, the environment and flags.
+
+    ``config_file`` defaults to ``./ringscan.toml`` when it exists. Rule
+    parameter overrides live in the file's ``[rule_params]`` table, keyed
+    ``"rule-id.param"`` or ``param``.
+    """
+    env = os.environ if env is None else env
+    base = Settings()
+    defaults = {f.name: getattr(base, f.name) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    path = config_file or Path(env.get(_ENV_PREFIX + "CONFIG", "ringscan.toml"))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        for key, raw in data.get("ringscan", data).items():
+            if key in defaults:
+                values[key] = _coerce(key, raw, defaults[key])
+    elif config_file is not None:
+        raise ConfigError(f"config file {config_file} not found")
+
+    for name, default in defaults.items():
+        raw = env.get(_ENV_PREFIX + name.upper())
+        if raw is not None and name != "rule_params":
+            values[name] = _coerce(name, raw, default)
+
+    settings = replace(base, **values).with_overrides(**flags)
+    if settings.backend not in {"embedded", "neo4j"}:
+        raise ConfigError(f"backend `{settings.backend}` is unknown; use embedded or neo4j")
+    if settings.lang not in {"zh", "en"}:
+        raise ConfigError(f"language `{settings.lang}` is unknown; use zh or en")
+    return settings
+
+
+def neo4j_credentials(env: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Connection settings for Neo4j, from the environment only."""
+    env = os.environ if env is None else env
+    return {
+        "uri": env.get("RINGSCAN_NEO4J_URI"),
+        "user": env.get("RINGSCAN_NEO4J_USER", "neo4j"),
+        "password": env.get("RINGSCAN_NEO4J_PASSWORD"),
+        "database": env.get("RINGSCAN_NEO4J_DATABASE"),
+    }

@@ -1,0 +1,50 @@
+"""The one small interface every graph store implements, and how to open one."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import pandas as pd
+
+from ..config import Settings
+from .model import GraphFrames
+
+__all__ = ["GraphBackend", "BackendError", "WriteResult", "Progress", "open_backend"]
+
+# progress(stage, done, total): the CLI turns these into progress bars.
+Progress = Callable[[str, int, int], None]
+
+
+class BackendError(RuntimeError):
+    """The graph store cannot be reached or used; the message says what to do."""
+
+
+@dataclass
+class WriteResult:
+    """What a write added: nodes and relationships per label/type."""
+
+    nodes: dict[str, int] = field(default_factory=dict)
+    rels: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+
+class GraphBackend(Protocol):
+    name: str
+
+    def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
+        """Add what is new in ``frames``; rows already in the store change nothing."""
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run one Cypher statement with parameters; rows as a frame."""
+
+    def close(self) -> None: ...
+
+
+def open_backend(settings: Settings, *, read_only: bool = False) -> GraphBackend:
+    if settings.backend == "neo4j":
+        from .neo4j_store import Neo4jBackend
+
+        return Neo4jBackend.from_env(batch_size=settings.batch_size)
+    from .embedded import EmbeddedBackend
+
+    return EmbeddedBackend(settings.db, read_only=read_only)

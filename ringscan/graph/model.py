@@ -1,0 +1,219 @@
+"""The graph model, the same on every backend, and canonical frames → graph frames.
+
+Nodes carry the input's own ids as keys (``psn_no``, ``mdtrt_cert_no``,
+``atddr_no``, ``fixmedins_code``, ``setl_id``). Times are integers: epoch
+seconds (``setl_ts``) and day numbers (``setl_day``, ``begn_day``,
+``end_day``), so every engine compares them the same way and fast.
+
+Place/time **slots** make "within N minutes at the same place" joins cheap on
+any engine: each settlement is linked to two overlapping slots per kind (two
+grids of width W offset by W/2), so two settlements at one place less than W/2
+apart always share a slot, and a rule only looks at settlements that do.
+
+* ``swipe`` slots: width ``swipe_slot_s`` seconds, every settlement.
+* ``admit`` slots: width ``admit_slot_d`` days, on the admission day of stays
+  that have one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["NodeType", "RelType", "NODES", "RELS", "GraphFrames", "build_graph_frames", "place_labels"]
+
+STRING, INT, FLOAT = "STRING", "INT64", "DOUBLE"
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    pairs: tuple[tuple[str, str], ...]
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+_PLACE = {"fixmedins_code": STRING, "fixmedins_name": STRING, "fixmedins_type": STRING,
+          "hosp_lv": STRING, "admdvs": STRING}
+
+NODES: dict[str, NodeType] = {n.label: n for n in [
+    NodeType("Patient", "psn_no", {"psn_no": STRING, "psn_name": STRING, "certno": STRING, "gend": STRING,
+                                   "brdy_day": INT, "insuplc_admdvs": STRING, "tel": STRING, "addr": STRING}),
+    NodeType("Card", "mdtrt_cert_no", {"mdtrt_cert_no": STRING, "mdtrt_cert_type": STRING}),
+    NodeType("Doctor", "atddr_no", {"atddr_no": STRING, "dr_name": STRING}),
+    NodeType("Institution", "fixmedins_code", dict(_PLACE)),
+    NodeType("Pharmacy", "fixmedins_code", dict(_PLACE)),
+    NodeType("Settlement", "setl_id", {
+        "setl_id": STRING, "psn_no": STRING, "mdtrt_cert_no": STRING, "fixmedins_code": STRING,
+        "place_label": STRING, "atddr_no": STRING, "med_type": STRING, "setl_ts": INT, "setl_day": INT,
+        "begn_day": INT, "end_day": INT, "dise_codg": STRING, "dise_name": STRING,
+        "medfee_sumamt": FLOAT, "hifp_pay": FLOAT, "acct_pay": FLOAT, "psn_cash_pay": FLOAT,
+        "fund_pay": FLOAT, "refund": INT, "row_hash": STRING, "src_file": STRING, "src_line": INT}),
+    NodeType("Phone", "tel", {"tel": STRING}),
+    NodeType("Address", "addr", {"addr": STRING}),
+    NodeType("Drug", "med_list_codg", {"med_list_codg": STRING, "med_list_name": STRING}),
+    NodeType("Slot", "slot_id", {"slot_id": STRING, "kind": STRING, "fixmedins_code": STRING,
+                                 "grid": INT, "bucket": INT}),
+]}
+
+RELS: dict[str, RelType] = {r.type: r for r in [
+    RelType("HOLDS", (("Patient", "Card"),)),
+    RelType("FOR", (("Settlement", "Patient"),)),
+    RelType("PAID_WITH", (("Settlement", "Card"),)),
+    RelType("AT", (("Settlement", "Institution"), ("Settlement", "Pharmacy"))),
+    RelType("BY", (("Settlement", "Doctor"),)),
+    RelType("WORKS_AT", (("Doctor", "Institution"), ("Doctor", "Pharmacy"))),
+    RelType("HAS_PHONE", (("Patient", "Phone"),)),
+    RelType("LIVES_AT", (("Patient", "Address"),)),
+    RelType("IN_SLOT", (("Settlement", "Slot"),)),
+    RelType("INCLUDES", (("Settlement", "Drug"),),
+            {"feedetl_sn": STRING, "cnt": FLOAT, "pric": FLOAT, "det_item_fee_sumamt": FLOAT}),
+]}
+
+PHARMACY_TYPE = "2"      # fixmedins_type: 2 = 定点零售药店
+PHARMACY_MED_TYPE = "41"  # med_type: 41 = 定点药店购药
+
+
+@dataclass
+class GraphFrames:
+    """Node rows per label and relationship rows per (type, from label, to label).
+
+    Relationship frames have columns ``from`` and ``to`` (the end nodes' keys)
+    plus the relationship's properties.
+    """
+
+    nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
+
+    def add_nodes(self, label: str, frame: pd.DataFrame) -> None:
+        spec = NODES[label]
+        frame = frame.dropna(subset=[spec.key])
+        frame = frame.reindex(columns=list(spec.properties)).drop_duplicates(subset=[spec.key], keep="first")
+        if label in self.nodes:
+            frame = pd.concat([self.nodes[label], frame]).drop_duplicates(subset=[spec.key], keep="first")
+        self.nodes[label] = frame.reset_index(drop=True)
+
+    def add_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> None:
+        frame = frame.dropna(subset=["from", "to"])
+        props = list(RELS[rel].properties)
+        frame = frame.reindex(columns=["from", "to", *props])
+        key = (rel, src, dst)
+        if key in self.rels:
+            frame = pd.concat([self.rels[key], frame])
+        self.rels[key] = frame.drop_duplicates(subset=["from", "to", *props[:1]]).reset_index(drop=True)
+
+    def count(self) -> int:
+        return sum(len(f) for f in self.nodes.values()) + sum(len(f) for f in self.rels.values())
+
+
+def place_labels(settlements: pd.DataFrame, institutions: pd.DataFrame | None,
+                 known: dict[str, str]) -> pd.Series:
+    """Label (Institution or Pharmacy) of every place code seen in this batch.
+
+    A place already in the graph keeps its label; otherwise the institutions
+    table decides, then the settlement's own fixmedins_type, then its med_type.
+    """
+    votes: list[pd.Series] = []
+    if institutions is not None and len(institutions) and "fixmedins_type" in institutions:
+        votes.append(institutions.set_index("fixmedins_code")["fixmedins_type"].dropna())
+    if len(settlements):
+        if "fixmedins_type" in settlements:
+            votes.append(settlements.dropna(subset=["fixmedins_type"])
+                         .drop_duplicates("fixmedins_code").set_index("fixmedins_code")["fixmedins_type"])
+        med = settlements["med_type"] if "med_type" in settlements else pd.Series(pd.NA, index=settlements.index)
+        by_med = (med == PHARMACY_MED_TYPE).fillna(False).map({True: PHARMACY_TYPE, False: "1"})
+        votes.append(pd.Series(by_med.to_numpy(), index=settlements["fixmedins_code"].to_numpy())
+                     .groupby(level=0).first())
+    types = pd.Series(dtype="string")
+    for vote in votes:
+        vote = vote[~vote.index.duplicated()]
+        types = pd.concat([types, vote[~vote.index.isin(types.index)]])
+    labels = types.map(lambda t: "Pharmacy" if str(t) == PHARMACY_TYPE else "Institution")
+    if known:
+        known_s = pd.Series(known)
+        labels = pd.concat([known_s, labels[~labels.index.isin(known_s.index)]])
+    return labels
+
+
+def _slots(settlements: pd.DataFrame, kind: str, unit: pd.Series, width: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parts = []
+    for grid in (0, 1):
+        bucket = (unit + grid * (width // 2)) // width
+        parts.append(pd.DataFrame({
+            "setl_id": settlements["setl_id"].to_numpy(), "fixmedins_code": settlements["fixmedins_code"].to_numpy(),
+            "grid": grid, "bucket": bucket.to_numpy(),
+        }))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["slot_id"] = (kind + "|" + rows["fixmedins_code"] + "|" + rows["grid"].astype(str)
+                       + "|" + rows["bucket"].astype(str))
+    rows["kind"] = kind
+    nodes = rows.drop_duplicates("slot_id")[["slot_id", "kind", "fixmedins_code", "grid", "bucket"]]
+    rels = rows.rename(columns={"setl_id": "from", "slot_id": "to"})[["from", "to"]]
+    return nodes, rels
+
+
+def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, str], *,
+                       swipe_slot_s: int, admit_slot_d: int) -> GraphFrames:
+    """Nodes and relationships for one batch of validated canonical frames."""
+    g = GraphFrames()
+    s = frames.get("settlements", pd.DataFrame(columns=["setl_id", "fixmedins_code"]))
+    persons = frames.get("persons")
+    insts = frames.get("institutions")
+    labels = place_labels(s, insts, known_places)
+
+    if persons is not None and len(persons):
+        g.add_nodes("Patient", persons)
+        for label, column, rel in (("Phone", "tel", "HAS_PHONE"), ("Address", "addr", "LIVES_AT")):
+            if column in persons:
+                g.add_nodes(label, persons[[column]])
+                g.add_rels(rel, "Patient", label, persons.rename(columns={"psn_no": "from", column: "to"}))
+    if insts is not None and len(insts):
+        for label in ("Institution", "Pharmacy"):
+            g.add_nodes(label, insts[insts["fixmedins_code"].map(labels) == label])
+
+    if len(s):
+        s = s.assign(place_label=s["fixmedins_code"].map(labels))
+        g.add_nodes("Settlement", s)
+        g.add_nodes("Patient", s)
+        g.add_nodes("Card", s)
+        g.add_nodes("Doctor", s)
+        for label in ("Institution", "Pharmacy"):
+            g.add_nodes(label, s[s["place_label"] == label])
+        ids = s["setl_id"]
+        g.add_rels("FOR", "Settlement", "Patient", pd.DataFrame({"from": ids, "to": s["psn_no"]}))
+        g.add_rels("PAID_WITH", "Settlement", "Card", pd.DataFrame({"from": ids, "to": s["mdtrt_cert_no"]}))
+        g.add_rels("BY", "Settlement", "Doctor", pd.DataFrame({"from": ids, "to": s["atddr_no"]}))
+        # On the platform a settlement's psn_no is the insured person whose card
+        # (or e-voucher) was presented, so the card's holder is its usual psn_no.
+        g.add_rels("HOLDS", "Patient", "Card",
+                   s.groupby("mdtrt_cert_no", sort=False)["psn_no"].agg(_majority)
+                   .reset_index().rename(columns={"psn_no": "from", "mdtrt_cert_no": "to"}))
+        for label in ("Institution", "Pharmacy"):
+            at = s[s["place_label"] == label]
+            g.add_rels("AT", "Settlement", label, pd.DataFrame({"from": at["setl_id"], "to": at["fixmedins_code"]}))
+            worked = at.dropna(subset=["atddr_no"])
+            g.add_rels("WORKS_AT", "Doctor", label,
+                       pd.DataFrame({"from": worked["atddr_no"], "to": worked["fixmedins_code"]}))
+        slot_nodes, slot_rels = _slots(s, "swipe", s["setl_ts"], swipe_slot_s)
+        stays = s[s["begn_day"].notna() & s["end_day"].notna()]
+        adm_nodes, adm_rels = _slots(stays, "admit", stays["begn_day"].astype("int64"), admit_slot_d)
+        g.add_nodes("Slot", pd.concat([slot_nodes, adm_nodes]))
+        g.add_rels("IN_SLOT", "Settlement", "Slot", pd.concat([slot_rels, adm_rels]))
+
+    fees = frames.get("fee_details")
+    if fees is not None and len(fees):
+        g.add_nodes("Drug", fees.dropna(subset=["med_list_codg"]))
+        g.add_rels("INCLUDES", "Settlement", "Drug",
+                   fees.rename(columns={"setl_id": "from", "med_list_codg": "to"}))
+    return g
+
+
+def _majority(values: pd.Series) -> str:
+    counts = values.value_counts()
+    return counts.index[0]

@@ -1,0 +1,174 @@
+"""Validate canonicalised input tables: usable rows become canonical frames,
+unusable ones become rejects with file, line, field, reason and original values.
+
+Checks are vectorised (one boolean mask per check) so a million rows validate
+in seconds; a row is rejected for the first check it fails.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from .readers import LINE_COL
+
+__all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "row_hashes", "rejects_frame"]
+
+REJECT_COLUMNS = ["file", "line", "table", "field", "reason", "detail", "values"]
+
+SECONDS_PER_DAY = 86_400
+_EPOCH = pd.Timestamp("1970-01-01")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "ISO8601", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d", "%Y/%m/%d")
+
+
+class Reason:
+    """Reject reasons (stable codes: scripts group rejects by them)."""
+
+    MISSING_ID = "missing_id"
+    BAD_TIME = "unparseable_time"
+    BAD_AMOUNT = "non_numeric_amount"
+    IMPOSSIBLE_AMOUNT = "impossible_amount"
+    END_BEFORE_START = "end_before_start"
+    CONFLICTING_DUPLICATE = "duplicate_id_different_content"
+    UNKNOWN_SETTLEMENT = "unknown_setl_id"
+
+
+_AMOUNTS = ("medfee_sumamt", "hifp_pay", "acct_pay", "psn_cash_pay")
+_ID_FIELDS = {
+    "settlements": ("setl_id", "psn_no", "fixmedins_code"),
+    "persons": ("psn_no",),
+    "institutions": ("fixmedins_code",),
+    "fee_details": ("feedetl_sn", "setl_id"),
+}
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Epoch seconds (float, NaN where unparseable) from platform time strings."""
+    text = values.astype("string").str.strip()
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    todo = text.notna() & (text != "")
+    for fmt in _TIME_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        if ok.any():
+            seconds = (parsed[ok] - _EPOCH) // pd.Timedelta(seconds=1)
+            out.loc[seconds.index] = seconds.astype("float64")
+            todo.loc[seconds.index] = False
+    return out
+
+
+def row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """A content fingerprint per row over the given columns (hex strings)."""
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return pd.Series("", index=frame.index)
+    hashed = pd.util.hash_pandas_object(frame[present].astype("string").fillna(""), index=False)
+    return hashed.map("{:016x}".format)
+
+
+def rejects_frame(raw: pd.DataFrame, mask: pd.Series, file: str, table: str,
+                  field: str, reason: str, detail: str) -> pd.DataFrame:
+    rows = raw.loc[mask]
+    values = [json.dumps({k: v for k, v in rec.items() if k != LINE_COL and pd.notna(v)}, ensure_ascii=False)
+              for rec in rows.to_dict("records")]
+    return pd.DataFrame({
+        "file": file, "line": rows[LINE_COL].to_numpy(), "table": table, "field": field,
+        "reason": reason, "detail": detail, "values": values,
+    }, columns=REJECT_COLUMNS)
+
+
+class _Checker:
+    """Collects masks in order; a row is charged to the first check it fails."""
+
+    def __init__(self, raw: pd.DataFrame, file: str, table: str):
+        self.raw, self.file, self.table = raw, file, table
+        self.bad = pd.Series(False, index=raw.index)
+        self.rejects: list[pd.DataFrame] = []
+
+    def check(self, mask: pd.Series, field: str, reason: str, detail: str) -> None:
+        new = mask.fillna(False).astype(bool) & ~self.bad
+        if new.any():
+            self.rejects.append(rejects_frame(self.raw, new, self.file, self.table, field, reason, detail))
+            self.bad |= new
+
+    def result(self, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        rejects = pd.concat(self.rejects, ignore_index=True) if self.rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+        return good.loc[~self.bad].reset_index(drop=True), rejects
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series.astype("string").str.strip() == "")
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[column].astype("string").str.strip().replace("", pd.NA)
+
+
+def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split one canonicalised table into (canonical rows, rejects)."""
+    checker = _Checker(raw, file, table)
+    for column in _ID_FIELDS[table]:
+        checker.check(_blank(raw[column]), column, Reason.MISSING_ID, f"required id `{column}` is empty")
+    good = pd.DataFrame(index=raw.index)
+    for column in raw.columns:
+        if column != LINE_COL:
+            good[column] = _text(raw, column)
+    good["src_line"] = raw[LINE_COL].astype("int64")
+    good["src_file"] = file
+    if table == "settlements":
+        _settlement_checks(raw, good, checker, max_amount)
+    elif table == "persons":
+        good["brdy_day"] = (parse_times(good["brdy"]) // SECONDS_PER_DAY).astype("Int64") if "brdy" in good else pd.NA
+    elif table == "fee_details":
+        for column in ("cnt", "pric", "det_item_fee_sumamt"):
+            if column in good:
+                number = pd.to_numeric(good[column], errors="coerce")
+                checker.check(good[column].notna() & number.isna(), column, Reason.BAD_AMOUNT,
+                              f"`{column}` is not a number")
+                good[column] = number
+    return checker.result(good)
+
+
+def _settlement_checks(raw: pd.DataFrame, good: pd.DataFrame, checker: _Checker, max_amount: float) -> None:
+    setl_ts = parse_times(good["setl_time"])
+    checker.check(setl_ts.isna(), "setl_time", Reason.BAD_TIME,
+                  "`setl_time` is empty or not a time like 2024-03-01 09:30:00")
+    for column in _AMOUNTS:
+        if column not in good:
+            good[column] = np.nan
+            continue
+        number = pd.to_numeric(good[column], errors="coerce")
+        missing = number.isna() if column == "medfee_sumamt" else (good[column].notna() & number.isna())
+        checker.check(missing, column, Reason.BAD_AMOUNT, f"`{column}` is empty or not a number")
+        good[column] = number
+    total = good["medfee_sumamt"]
+    checker.check(total.abs() > max_amount, "medfee_sumamt", Reason.IMPOSSIBLE_AMOUNT,
+                  f"total above the plausible maximum {max_amount:,.0f}")
+    fund = good["hifp_pay"].fillna(0) + good["acct_pay"].fillna(0)
+    checker.check(fund.abs() > total.abs() + 0.01, "hifp_pay", Reason.IMPOSSIBLE_AMOUNT,
+                  "fund and account payments exceed the total")
+    days = {}
+    for column in ("begndate", "enddate"):
+        seconds = parse_times(good[column]) if column in good else pd.Series(np.nan, index=good.index)
+        if column in good:
+            checker.check(good[column].notna() & seconds.isna(), column, Reason.BAD_TIME,
+                          f"`{column}` is not a date like 2024-03-01")
+        days[column] = (seconds // SECONDS_PER_DAY).astype("Int64")
+    checker.check(days["enddate"] < days["begndate"], "enddate", Reason.END_BEFORE_START,
+                  "discharge (`enddate`) before admission (`begndate`)")
+
+    good["setl_ts"] = setl_ts.fillna(0).astype("int64")
+    good["setl_day"] = good["setl_ts"] // SECONDS_PER_DAY
+    good["begn_day"] = days["begndate"]
+    good["end_day"] = days["enddate"]
+    good["fund_pay"] = fund
+    if "mdtrt_cert_no" not in good:
+        good["mdtrt_cert_no"] = pd.NA
+    good["mdtrt_cert_no"] = good["mdtrt_cert_no"].fillna(good["psn_no"])
+    flag = good["refd_setl_flag"] if "refd_setl_flag" in good else pd.Series(pd.NA, index=good.index)
+    good["refund"] = ((flag == "1") | (total < 0)).fillna(False).astype("int64")
