@@ -42,8 +42,7 @@ def _arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
     for column, kind in types.items():
         values = frame[column] if column in frame else pd.Series(None, index=frame.index)
         if kind == "STRING":
-            values = values.astype(object).where(values.notna(), None)
-            values = values.map(lambda v: v if v is None else str(v))
+            values = values.astype("string")
         elif kind == "INT64":
             values = pd.to_numeric(values, errors="coerce").astype("Int64")
         else:
@@ -145,13 +144,14 @@ class EmbeddedBackend:
     def _complete(self, label: str, frame: pd.DataFrame) -> int:
         """Fill properties still empty on stored nodes from newly read rows."""
         spec = NODES[label]
-        props = [p for p in spec.properties if p != spec.key]
+        # Only properties that carry a value: an all-empty column has no type to bind.
+        props = [p for p in spec.properties if p != spec.key and p in frame and frame[p].notna().any()]
         frame = frame.dropna(subset=props, how="all") if props else frame.iloc[0:0]
         if frame.empty:
             return 0
         sets = ", ".join(f"n.{p} = coalesce(n.{p}, r.{p})" for p in props)
         statement = f"UNWIND $rows AS r MATCH (n:{label} {{{spec.key}: r.{spec.key}}}) SET {sets}"
-        table = _arrow(frame, spec.properties)
+        table = _arrow(frame, {p: spec.properties[p] for p in [spec.key, *props]})
         for start in range(0, len(frame), _UPDATE_BATCH):
             rows = table.slice(start, _UPDATE_BATCH).to_pylist()
             self._conn.execute(statement, {"rows": rows})

@@ -191,9 +191,9 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
         g.add_rels("BY", "Settlement", "Doctor", pd.DataFrame({"from": ids, "to": s["atddr_no"]}))
         # On the platform a settlement's psn_no is the insured person whose card
         # (or e-voucher) was presented, so the card's holder is its usual psn_no.
-        g.add_rels("HOLDS", "Patient", "Card",
-                   s.groupby("mdtrt_cert_no", sort=False)["psn_no"].agg(_majority)
-                   .reset_index().rename(columns={"psn_no": "from", "mdtrt_cert_no": "to"}))
+        uses = s.groupby(["mdtrt_cert_no", "psn_no"], sort=True).size().rename("n").reset_index()
+        holder = uses.sort_values("n", ascending=False, kind="stable").drop_duplicates("mdtrt_cert_no")
+        g.add_rels("HOLDS", "Patient", "Card", holder.rename(columns={"psn_no": "from", "mdtrt_cert_no": "to"}))
         for label in ("Institution", "Pharmacy"):
             at = s[s["place_label"] == label]
             g.add_rels("AT", "Settlement", label, pd.DataFrame({"from": at["setl_id"], "to": at["fixmedins_code"]}))
@@ -212,8 +212,3 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
         g.add_rels("INCLUDES", "Settlement", "Drug",
                    fees.rename(columns={"setl_id": "from", "med_list_codg": "to"}))
     return g
-
-
-def _majority(values: pd.Series) -> str:
-    counts = values.value_counts()
-    return counts.index[0]

@@ -194,7 +194,8 @@ def _stored_hashes(backend: GraphBackend, table: str, good: pd.DataFrame) -> pd.
         common = incoming.index.intersection(stored.index)
         a = incoming.loc[common, [p for p in props if p != key]]
         b = stored.loc[common, [p for p in props if p != key]]
-        covered = (a.isna() | (a.astype("string") == b.astype("string"))).all(axis=1)
+        same = (a.astype("string") == b.astype("string")).fillna(False)
+        covered = (a.isna() | same).all(axis=1)
         fingerprint = row_hashes(good.drop_duplicates(key), content).to_numpy()
         fp = pd.Series(fingerprint, index=incoming.index)
         hashes.append(fp[covered[covered].index])

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .readers import LINE_COL
+from .schema import TABLES
 
 __all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "row_hashes", "rejects_frame"]
 
@@ -115,9 +116,9 @@ def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: floa
     for column in _ID_FIELDS[table]:
         checker.check(_blank(raw[column]), column, Reason.MISSING_ID, f"required id `{column}` is empty")
     good = pd.DataFrame(index=raw.index)
-    for column in raw.columns:
-        if column != LINE_COL:
-            good[column] = _text(raw, column)
+    # Every canonical column exists afterwards, empty where the file lacks it.
+    for column in TABLES[table].columns:
+        good[column] = _text(raw, column)
     good["src_line"] = raw[LINE_COL].astype("int64")
     good["src_file"] = file
     if table == "settlements":

@@ -79,7 +79,7 @@ def make_population(rng: np.random.Generator, n: int, ref_year: int) -> Populati
                        np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
     names = _names(rng, surname)
     age = np.clip(rng.gamma(4.0, 11.0, n).astype(int), 0, 99)
-    birth = pd.to_datetime(ref_year - age, format="%Y") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    birth = pd.to_datetime((ref_year - age).astype(str), format="%Y") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
     gend = np.where(rng.random(n) < 0.5, "1", "2")
     seq = rng.integers(0, 50, n) * 2 + (gend == "1")  # ID sequence: odd for men
     first17 = np.char.add(np.char.add(DISTRICT[0], birth.strftime("%Y%m%d").to_numpy().astype(str)),

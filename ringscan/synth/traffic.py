@@ -294,7 +294,7 @@ class Traffic:
         place = int(rng.choice(self.kind["mid"]))
         for p in people:
             dise = _DX[rng.choice(["I63.900", "J18.900", "M17.900"])]
-            day = int(rng.integers(0, self.days - 60))
+            day = int(rng.integers(0, max(1, self.days - 45)))
             doc = self.doctors_at(np.array([place]))[0]
             for _ in range(int(rng.integers(3, 5))):
                 los = int(rng.integers(4, 9))

@@ -1,0 +1,141 @@
+"""Ingestion: encodings, aliases, mapping, every reject reason, conservation, idempotence."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ringscan.graph.stats import graph_stats
+from ringscan.ingest.load import load_files
+from ringscan.ingest.readers import detect_encoding
+from ringscan.ingest.schema import MissingColumnError, load_mapping
+from ringscan.ingest.validate import Reason
+
+
+def _conserved(report) -> bool:
+    return report.read == report.loaded + report.rejected + report.duplicates
+
+
+def test_gbk_file_loads_equal_to_its_utf8_twin(fixtures: Path, tmp_path: Path):
+    from ringscan.graph.embedded import EmbeddedBackend
+
+    gbk = tmp_path / "gbk" / "settlements.csv"
+    gbk.parent.mkdir()
+    gbk.write_bytes((fixtures / "settlements.csv").read_text(encoding="utf-8").encode("gbk"))
+    assert detect_encoding(gbk) == "gb18030"
+    counts = []
+    names = []
+    for i, path in enumerate([fixtures / "settlements.csv", gbk]):
+        with EmbeddedBackend(tmp_path / f"db{i}") as store:
+            load_files([path], store)
+            counts.append(graph_stats(store)["nodes"])
+            names.append(sorted(store.query("MATCH (p:Patient) RETURN p.psn_name AS n")["n"]))
+    assert counts[0] == counts[1]
+    assert names[0] == names[1] == ["张三明", "王小红"]
+
+
+def test_utf8_with_bom_is_read(fixtures: Path, store):
+    path = fixtures / "settlements.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert detect_encoding(path) == "utf-8-sig"
+    report = load_files([path], store)
+    assert report.loaded == 4 and report.rejected == 0
+
+
+def test_english_aliases(fixtures: Path, store):
+    report = load_files([fixtures / "settlements_english.csv"], store)
+    assert report.loaded == 2
+    row = store.query("MATCH (s:Settlement {setl_id: 'E001'}) RETURN s.medfee_sumamt AS t, s.mdtrt_cert_no AS c")
+    assert row["t"].iloc[0] == 50.5 and row["c"].iloc[0] == "C020"
+
+
+def test_mapping_file(fixtures: Path, store):
+    mapping = load_mapping(fixtures / "mapping.toml")
+    report = load_files([fixtures / "settlements_custom.csv"], store, mapping=mapping)
+    assert report.loaded == 2 and report.rejected == 0
+    assert set(store.query("MATCH (s:Settlement) RETURN s.setl_id AS k")["k"]) == {"X001", "X002"}
+
+
+def test_mapping_file_with_unknown_field_is_refused(tmp_path: Path):
+    bad = tmp_path / "m.toml"
+    bad.write_text('[columns]\nnot_a_field = "x"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="not_a_field"):
+        load_mapping(bad)
+
+
+def test_every_reject_reason_with_file_and_line(fixtures: Path, store, tmp_path: Path):
+    rejects_path = tmp_path / "rejects.csv"
+    report = load_files([fixtures / "settlements_defects.csv", fixtures / "fee_details.csv",
+                         fixtures / "settlements.csv"], store, rejects_path=rejects_path)
+    assert _conserved(report)
+    rejects = pd.read_csv(rejects_path, dtype=str)
+    by_line = {(Path(r.file).name, int(r.line)): r.reason for r in rejects.itertuples()}
+    defects = "settlements_defects.csv"
+    assert by_line[(defects, 3)] == Reason.MISSING_ID
+    assert by_line[(defects, 4)] == Reason.BAD_TIME
+    assert by_line[(defects, 5)] == Reason.BAD_AMOUNT
+    assert by_line[(defects, 6)] == Reason.IMPOSSIBLE_AMOUNT
+    assert by_line[(defects, 7)] == Reason.END_BEFORE_START
+    assert by_line[(defects, 9)] == Reason.CONFLICTING_DUPLICATE  # same D01, other total
+    assert by_line[(defects, 10)] == Reason.IMPOSSIBLE_AMOUNT      # fund + account > total
+    assert by_line[("fee_details.csv", 3)] == Reason.UNKNOWN_SETTLEMENT
+    assert report.duplicates == 1                                   # line 8 repeats line 2
+    assert report.by_reason[Reason.IMPOSSIBLE_AMOUNT] == 2
+    original = json.loads(rejects[rejects["line"] == "4"]["values"].iloc[0])
+    assert original["setl_time"] == "not a time"
+
+
+def test_refunds_kept_and_marked(fixtures: Path, store):
+    load_files([fixtures / "settlements.csv"], store)
+    refunds = store.query("MATCH (s:Settlement) WHERE s.refund = 1 RETURN s.setl_id AS k")
+    assert list(refunds["k"]) == ["S004"]
+
+
+def test_reload_changes_nothing(fixtures: Path, store):
+    files = [fixtures / n for n in ("institutions.csv", "persons.csv", "settlements.csv", "fee_details.csv")]
+    first = load_files(files, store)
+    before = graph_stats(store)
+    second = load_files(files, store)
+    assert graph_stats(store) == before
+    assert second.loaded == 0 and second.duplicates == second.read - second.rejected
+    assert _conserved(first) and _conserved(second)
+
+
+def test_incremental_load_adds_only_new(fixtures: Path, store, tmp_path: Path):
+    frame = pd.read_csv(fixtures / "settlements.csv", dtype=str)
+    march, april = tmp_path / "m1.csv", tmp_path / "m2.csv"
+    frame.iloc[:2].to_csv(march, index=False)
+    frame.iloc[1:].to_csv(april, index=False)  # overlaps by one row
+    load_files([march], store)
+    report = load_files([april], store)
+    assert report.loaded == 2 and report.duplicates == 1
+    assert graph_stats(store)["nodes"]["Settlement"] == 4
+
+
+def test_persons_complete_patients_first_seen_in_settlements(fixtures: Path, store):
+    load_files([fixtures / "settlements_english.csv"], store)
+    persons = fixtures / "persons_late.csv"
+    persons.write_text("psn_no,psn_name,tel\nP020,赵六,13700000001\n", encoding="utf-8")
+    report = load_files([persons], store)
+    assert report.loaded == 1
+    row = store.query("MATCH (p:Patient {psn_no: 'P020'}) RETURN p.psn_name AS n, p.tel AS t")
+    assert (row["n"].iloc[0], row["t"].iloc[0]) == ("赵六", "13700000001")
+
+
+def test_missing_required_column_names_column_and_file(fixtures: Path, store):
+    path = fixtures / "no_time.csv"
+    frame = pd.read_csv(fixtures / "settlements.csv", dtype=str).drop(columns=["setl_time"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(MissingColumnError) as info:
+        load_files([path], store)
+    assert "setl_time" in str(info.value) and "no_time.csv" in str(info.value)
+
+
+def test_parquet_and_xlsx(fixtures: Path, store, tmp_path: Path):
+    frame = pd.read_csv(fixtures / "settlements.csv", dtype=str)
+    frame.iloc[:2].to_parquet(tmp_path / "a.parquet")
+    frame.iloc[2:].to_excel(tmp_path / "b.xlsx", index=False)
+    report = load_files([tmp_path / "a.parquet", tmp_path / "b.xlsx"], store)
+    assert report.loaded == 4 and report.rejected == 0
