@@ -91,7 +91,10 @@ def make_population(rng: np.random.Generator, n: int, ref_year: int) -> Populati
     towns = np.array(TOWNS)[rng.integers(0, len(TOWNS), len(sizes))]
     streets = np.array(STREETS)[rng.integers(0, len(STREETS), len(sizes))]
     numbers = rng.integers(1, 400, len(sizes)).astype(str)
-    hh_addr = np.char.add(np.char.add(np.char.add(DISTRICT[1] + "", towns), streets), np.char.add(numbers, "号"))
+    # Room numbers make every household's address its own, as on real records.
+    rooms = np.char.add(np.char.add("号", (np.arange(len(sizes)) % 30 + 1).astype(str)),
+                        np.char.add("幢", np.char.add((np.arange(len(sizes)) // 30 + 101).astype(str), "室")))
+    hh_addr = np.char.add(np.char.add(np.char.add(DISTRICT[1] + "", towns), streets), np.char.add(numbers, rooms))
     psn_no = np.char.add("33010200", np.char.zfill(np.arange(1, n + 1).astype(str), 10))
     persons = pd.DataFrame({
         "psn_no": psn_no, "psn_name": names, "certno": certno, "gend": gend,

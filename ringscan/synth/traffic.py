@@ -57,6 +57,7 @@ class Traffic:
         self.doc_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self.doc_count = counts
         self.used = np.zeros(len(pop.persons), dtype=bool)
+        self.ring_places: set[int] = set()
 
     # -- helpers -------------------------------------------------------------
     def add(self, **cols) -> None:
@@ -84,6 +85,15 @@ class Traffic:
         _, first = np.unique(persons["household"].to_numpy()[cand], return_index=True)
         chosen = cand[np.sort(first)][:k]
         self.used[chosen] = True
+        return chosen
+
+    def fresh_places(self, pool: np.ndarray, k: int = 1) -> np.ndarray:
+        """k places from pool no other planted ring uses (two rings never share a place)."""
+        free = np.array([p for p in pool if p not in self.ring_places]) if len(pool) else pool
+        if len(free) < k:
+            free = pool
+        chosen = self.rng.choice(free, size=k, replace=False)
+        self.ring_places |= {int(c) for c in chosen}
         return chosen
 
     def group(self, kind: str, ring: bool) -> tuple[int, Group]:
@@ -220,7 +230,7 @@ class Traffic:
     def _plant_pharmacy_swipe(self, size: float, jitter: float) -> None:
         gid, g = self.group("pharmacy_swipe", True)
         people = self.recruit(self._size(6, 14, size))
-        pharms = self.rng.choice(self.kind["pharmacy"][1:], size=1 + int(self.rng.random() < 0.5), replace=False)
+        pharms = self.fresh_places(self.kind["pharmacy"][1:], 1 + int(self.rng.random() < 0.5))
         self._sessions(gid, people, pharms, self._days(int(self.rng.integers(4, 10))),
                        (int(30 * jitter), int(240 * jitter)), "41", np.array([100, 150, 200, 300, 500]),
                        drug=_DRUG["ZA12BAF0354"])
@@ -230,7 +240,7 @@ class Traffic:
     def _plant_shared_card(self, size: float, jitter: float) -> None:
         gid, g = self.group("shared_card", True)
         people = self.recruit(self._size(6, 12, size))
-        clinic = self.rng.choice(self.kind["clinic"], 1)
+        clinic = self.fresh_places(self.kind["clinic"], 1)
         doctor = self.doctors_at(clinic)
         self._sessions(gid, people, clinic, self._days(int(self.rng.integers(5, 11))),
                        (int(60 * jitter), int(300 * jitter)), "11", np.array([158.0, 236.5, 312.0, 389.0]),
@@ -244,7 +254,7 @@ class Traffic:
         gid, g = self.group("fake_admission", True)
         people = self.recruit(self._size(8, 16, size))
         small = np.concatenate([self.kind["clinic"], self.kind["mid"]])
-        place = int(rng.choice(small))
+        place = int(self.fresh_places(small, 1)[0])
         doctors = self.doctors_at(np.array([place, place]))
         dise = _DX[rng.choice(["M54.500", "K29.700", "I10.x00"])]
         broker_phone = "1" + str(int(rng.integers(5 * 10**9, 6 * 10**9)))
@@ -291,7 +301,7 @@ class Traffic:
         rng = self.rng
         gid, g = self.group("split_admission", True)
         people = self.recruit(self._size(4, 8, size))
-        place = int(rng.choice(self.kind["mid"]))
+        place = int(self.fresh_places(self.kind["mid"], 1)[0])
         for p in people:
             dise = _DX[rng.choice(["I63.900", "J18.900", "M17.900"])]
             day = int(rng.integers(0, max(1, self.days - 45)))
@@ -309,7 +319,7 @@ class Traffic:
         rng = self.rng
         gid, g = self.group("refund_cashout", True)
         people = self.recruit(self._size(4, 8, size))
-        pharms = rng.choice(self.kind["pharmacy"][1:], size=1 + int(rng.random() < 0.4), replace=False)
+        pharms = self.fresh_places(self.kind["pharmacy"][1:], 1 + int(rng.random() < 0.4))
         rows = []
         for p in people:
             n = int(rng.integers(3, 7))

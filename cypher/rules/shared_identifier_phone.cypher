@@ -1,0 +1,24 @@
+// title: 多人共用联系电话 / one contact phone on many unrelated people
+// id: identity-shared-phone
+// family: shared_identifier
+// level: medium
+// status: stable
+// seeds: ["003 附件3 四.1", "003 附件3 四.2", "003 附件3 四.3"]
+// params: {min_holders: 4, max_holders: 40, min_addresses: 4}
+// emits: link
+// description: >
+//   A professional fraud gang's intermediary (职业骗保团伙, 中介) leaves its own
+//   phone on the records of the people it recruits. A phone held by between
+//   min_holders and max_holders people living at min_addresses or more distinct
+//   addresses links every pair of its holders who live apart; weight 2/holders
+//   so a phone adds about one unit of weight per holder whatever its size.
+// falsepositives: >
+//   Families (2–5 people, one address); a nursing home's desk phone (one
+//   address); placeholders such as 13800000000 on hundreds of records (max_holders).
+MATCH (ph:Phone)<-[:HAS_PHONE]-(p:Patient)
+WITH ph, count(DISTINCT p) AS holders, count(DISTINCT p.addr) AS addresses
+WHERE holders >= $min_holders AND holders <= $max_holders AND addresses >= $min_addresses
+MATCH (p1:Patient)-[:HAS_PHONE]->(ph)<-[:HAS_PHONE]-(p2:Patient)
+WHERE p1.psn_no < p2.psn_no AND coalesce(p1.addr, p1.psn_no) <> coalesce(p2.addr, p2.psn_no)
+RETURN 'Patient' AS a_type, p1.psn_no AS a_id, 'Patient' AS b_type, p2.psn_no AS b_id,
+       2.0 / holders AS weight, [] AS evidence

@@ -1,0 +1,133 @@
+"""One scan: rules → suspicion graph → communities → rings, and its output files.
+
+``rings.json`` follows the contract in ARCHITECTURE.md (other tools read it:
+change it only by adding keys); rings.csv, links.csv and flags.csv sit beside it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .graph.backend import GraphBackend, Progress
+from .rings.assemble import Ring, RingParams, assemble_rings
+from .rings.communities import detect_communities
+from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
+from .rules.catalogue import Rule
+from .rules.run import run_rules
+
+__all__ = ["ScanResult", "run_scan", "write_scan", "SETTLEMENT_FIELDS"]
+
+SETTLEMENT_FIELDS = ("setl_id", "psn_no", "mdtrt_cert_no", "fixmedins_code", "place_label", "atddr_no",
+                     "med_type", "setl_ts", "setl_day", "begn_day", "end_day", "dise_codg", "dise_name",
+                     "medfee_sumamt", "hifp_pay", "acct_pay", "fund_pay", "refund")
+
+
+@dataclass
+class ScanResult:
+    meta: dict[str, Any]
+    rings: list[Ring]
+    links: pd.DataFrame
+    flags: pd.DataFrame
+    settlements: pd.DataFrame  # the evidence settlements, for reports
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _fetch_settlements(backend: GraphBackend, ids: list[str]) -> pd.DataFrame:
+    returns = ", ".join(f"s.{f} AS {f}" for f in SETTLEMENT_FIELDS)
+    if not ids:
+        return pd.DataFrame(columns=list(SETTLEMENT_FIELDS))
+    frame = backend.query(f"MATCH (s:Settlement) WHERE s.setl_id IN $ids RETURN {returns}", {"ids": ids})
+    return frame.sort_values("setl_id").reset_index(drop=True)
+
+
+class _Stage:
+    """Wall time and peak Python-heap memory of one stage."""
+
+    def __init__(self, stages: dict, name: str):
+        self.stages, self.name = stages, name
+
+    def __enter__(self):
+        tracemalloc.start()
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.stages[self.name] = {"seconds": round(time.perf_counter() - self.t, 3), "peak_mb": round(peak / 2**20, 1)}
+
+
+def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, Any] | None = None,
+             seed: int = 0, method: str = "louvain", min_score: float = 0.0,
+             suspicion: SuspicionParams = SuspicionParams(), ring_params: RingParams = RingParams(),
+             progress: Progress | None = None, measure: bool = False) -> ScanResult:
+    """Run a whole scan on ``backend``. ``measure`` records per-stage memory (slower)."""
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    stages: dict[str, dict[str, float]] = {}
+    stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
+    with stage("rules"):
+        output = run_rules(backend, rules, overrides, progress=progress)
+    with stage("graph"):
+        holders_df = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
+        holders = dict(zip(holders_df["card"], holders_df["psn"]))
+        cards_of = holders_df.sort_values("card").groupby("psn")["card"].apply(list).to_dict()
+        persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
+        G = suspicion_graph(output.links, holders, persons, suspicion)
+    with stage("communities"):
+        communities = detect_communities(G, method=method, seed=seed)
+    with stage("rings"):
+        evidence = sorted(set().union(*output.links["evidence"]) | set().union(*output.flags["evidence"])) \
+            if len(output.links) or len(output.flags) else []
+        settlements = _fetch_settlements(backend, evidence)
+        homes = household_of(persons, suspicion.max_household)
+        rings = [r for r in assemble_rings(G, communities, output.flags, settlements, holders, cards_of, homes,
+                                           ring_params) if r.score >= min_score]
+        for i, ring in enumerate(rings, start=1):
+            ring.rank = i
+    records = int(backend.query("MATCH (s:Settlement) RETURN count(s) AS n")["n"].iloc[0])
+    period = backend.query("MATCH (s:Settlement) RETURN min(s.setl_day) AS a, max(s.setl_day) AS b").iloc[0]
+    from .graph.stats import day_to_date
+
+    meta = {
+        "backend": backend.name, "started": started, "records": records,
+        "period": [day_to_date(period["a"]), day_to_date(period["b"])],
+        "rules": [r.id for r in rules], "params": output.params,
+        "communities": {"method": method, "seed": seed}, "min_score": min_score,
+        "suspicion": suspicion.__dict__, "ring": ring_params.__dict__,
+        "links": len(output.links), "flags": len(output.flags), "rule_seconds": output.seconds,
+    }
+    keep = {e for r in rings for e in r.evidence}
+    return ScanResult(meta, rings, output.links, output.flags,
+                      settlements[settlements["setl_id"].isin(keep)].reset_index(drop=True), stages)
+
+
+class _NoStage(_Stage):
+    def __enter__(self):
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.stages[self.name] = {"seconds": round(time.perf_counter() - self.t, 3)}
+
+
+def write_scan(result: ScanResult, out_dir: Path) -> Path:
+    """rings.json (the contract), rings.csv, links.csv, flags.csv, evidence.csv."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = {"scan": result.meta, "rings": [r.as_dict() for r in result.rings]}
+    (out / "rings.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    pd.DataFrame([{
+        "rank": r.rank, "id": r.id, "kind": r.kind, "score": r.score, "amount": r.amount,
+        "persons": sum(m["type"] == "Patient" for m in r.members), "members": len(r.members),
+        "first_seen": r.first_seen, "last_seen": r.last_seen, "rules": ";".join(r.rules),
+        "explanation": r.explanation,
+    } for r in result.rings]).to_csv(out / "rings.csv", index=False, encoding="utf-8")
+    for name, frame in (("links", result.links), ("flags", result.flags)):
+        frame.assign(evidence=frame["evidence"].map(";".join)).to_csv(out / f"{name}.csv", index=False, encoding="utf-8")
+    result.settlements.to_csv(out / "evidence.csv", index=False, encoding="utf-8")
+    return out / "rings.json"
