@@ -172,13 +172,136 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
               f"fund ¥{s['fund_pay']:,.2f}, refunds {s['refunds']:,}")
 
 
+RulesOpt = Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra folder of .cypher rule files (repeatable).")]
+
+
+def _param_overrides(settings: Settings, params: list[str] | None) -> dict:
+    overrides = dict(settings.rule_params)
+    for item in params or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise Failure(f"--param `{item}` must look like rule-id.name=value or name=value")
+        try:
+            overrides[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = value
+    return overrides
+
+
+@app.command()
+def rules(
+    extra: RulesOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Validate every rule file; exit 1 listing the offences.")] = False,
+) -> None:
+    """List the detection rules (id, family, level, title); --check validates them.
+
+    Example: ringscan rules --check --rules my_rules/
+    """
+    from .rules.catalogue import RuleError, check_catalogue, load_catalogue
+
+    try:
+        catalogue = load_catalogue(extra, check=False)
+    except RuleError as exc:
+        raise Failure(str(exc)) from exc
+    if check:
+        offences = check_catalogue(catalogue)
+        if offences:
+            raise Failure("invalid rules:\n" + "\n".join(offences))
+        out.print(f"{len(catalogue)} rules valid")
+        return
+    table = Table(title="rules")
+    for column in ("id", "family", "level", "emits", "title"):
+        table.add_column(column)
+    for rule in catalogue:
+        table.add_row(rule.id, rule.family, rule.level, rule.emits, rule.title)
+    out.print(table)
+
+
+@app.command()
+def scan(
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for rings.json, rings.csv, links.csv, flags.csv.")] = Path("out"),
+    extra: RulesOpt = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed for community detection (same seed → same rings).")] = None,
+    communities: Annotated[Optional[str], typer.Option(help="louvain (default), leiden or label_propagation.")] = None,
+    min_score: Annotated[float, typer.Option(help="Leave out rings scoring below this (0–100).")] = 0.0,
+    param: Annotated[Optional[list[str]], typer.Option("--param", help="Override a rule parameter: rule-id.name=value (repeatable).")] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the rules, find rings, write rings.json and CSVs, print the ranked rings.
+
+    Example: ringscan scan --db demo.lbdb --out out --seed 0
+    """
+    from .graph.backend import open_backend
+    from .rules.catalogue import RuleError, load_catalogue
+    from .scan import run_scan, write_scan
+
+    settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities)
+    try:
+        catalogue = load_catalogue(extra)
+    except RuleError as exc:
+        raise Failure(str(exc)) from exc
+    overrides = _param_overrides(settings, param)
+    store = _run(open_backend, settings, read_only=True)
+    try:
+        with _progress(not as_json) as progress:
+            result = _run(run_scan, store, catalogue, overrides=overrides, seed=settings.seed,
+                          method=settings.communities, min_score=min_score, progress=progress)
+    finally:
+        store.close()
+    path = write_scan(result, out_dir)
+    if as_json:
+        out.print_json(path.read_text(encoding="utf-8"))
+        return
+    table = Table(title=f"rings ({len(result.rings)}) → {path}")
+    for column in ("rank", "id", "kind", "score", "people", "amount ¥", "period", "explanation"):
+        table.add_column(column)
+    for ring in result.rings:
+        people = sum(m["type"] == "Patient" for m in ring.members)
+        table.add_row(str(ring.rank), ring.id, ring.kind, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
+                      f"{ring.first_seen or ''}…{ring.last_seen or ''}",
+                      ring.explanation if settings.lang == "zh" else ring.explanation_en)
+    out.print(table)
+
+
+@app.command()
+def evaluate(
+    rings_json: Annotated[Path, typer.Argument(help="rings.json from a scan.")],
+    truth: Annotated[Path, typer.Option("--truth", help="truth.json from `ringscan generate`.")],
+    threshold: Annotated[float, typer.Option(help="Jaccard at which a planted ring counts as found.")] = 0.5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare detected rings with planted ones: recall per kind, precision in the top K, benign hits.
+
+    Example: ringscan evaluate --truth demo/data/truth.json demo/out/rings.json
+    """
+    from .evaluate import evaluate as run_evaluation
+
+    result = _run(run_evaluation, truth, rings_json, threshold=threshold)
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    table = Table(title=f"recall@{threshold} by kind")
+    table.add_column("kind")
+    table.add_column("recall", justify="right")
+    for kind, value in result["recall_by_kind"].items():
+        table.add_row(kind, f"{value:.2f}")
+    out.print(table)
+    out.print(f"planted {result['planted']}, detected {result['detected']}, "
+              f"precision in top {result['k']}: {result['precision_at_k']:.2f}")
+    hits = result["benign_in_top_k"]
+    out.print("benign groups in the top rings: " + (", ".join(f"{h['benign']} (rank {h['rank']})" for h in hits) or "none"))
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the district, database and results.")] = Path("demo"),
     patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
-    """Run the whole pipeline on a synthetic district, on the embedded store.
+    """Run the whole pipeline on a synthetic district (generate → load → scan → evaluate), embedded store.
 
     Example: ringscan demo demo --patients 20000
     """
@@ -186,14 +309,21 @@ def demo(
 
     data = out_dir / "data"
     db = out_dir / "graph.lbdb"
+    if db.exists():  # a fresh demo every time
+        import shutil
+
+        shutil.rmtree(db) if db.is_dir() else db.unlink()
     info = _run(generate_district, data, patients=patients, seed=seed)
     out.print(f"1/3 generated {info.settlements:,} settlements → {data}")
     files = sorted(p for p in data.glob("*.csv"))
     load(files, db=db, backend="embedded", mapping=None, rejects=out_dir / "rejects.csv",
          max_reject_rate=None, as_json=False, config=None)
     out.print("2/3 loaded")
-    stats(db=db, backend="embedded", as_json=False, config=None)
-    out.print(f"3/3 done: database {db}")
+    results = out_dir / "out"
+    scan(db=db, backend="embedded", out_dir=results, extra=None, seed=seed, communities=None, min_score=0.0,
+         param=None, as_json=False, config=None)
+    out.print(f"3/3 scanned → {results / 'rings.json'}")
+    evaluate(results / "rings.json", truth=data / "truth.json", threshold=0.5, as_json=False)
 
 
 def main() -> None:

@@ -58,9 +58,13 @@ class _Stage:
         self.t = time.perf_counter()
 
     def __exit__(self, *exc):
+        import resource
+
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        self.stages[self.name] = {"seconds": round(time.perf_counter() - self.t, 3), "peak_mb": round(peak / 2**20, 1)}
+        self.stages[self.name] = {"seconds": round(time.perf_counter() - self.t, 3),
+                                  "python_peak_mb": round(peak / 2**20, 1),
+                                  "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, Any] | None = None,

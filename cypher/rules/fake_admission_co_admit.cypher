@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["000 三(一)3", "000 三(一)5", "003 附件3 一.4", "003 附件3 四.3", "001 三(二)"]
-// params: {admit_window_d: 1, discharge_window_d: 1, min_los_d: 3, min_episodes: 2}
+// params: {admit_window_d: 1, discharge_window_d: 1, min_los_d: 3, min_episodes: 2, slot_kind: admit}
 // emits: link
 // description: >
 //   An intermediary recruits insured people and a small hospital admits them in
@@ -18,7 +18,7 @@
 //   accident (one episode only); a nursing home (shared address, independent
 //   admissions: no repeated co-admission).
 MATCH (p1:Patient)<-[:`FOR`]-(s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)-[:`FOR`]->(p2:Patient)
-WHERE t.kind = 'admit' AND p1.psn_no < p2.psn_no
+WHERE t.kind = $slot_kind AND p1.psn_no < p2.psn_no
   AND s1.end_day - s1.begn_day >= $min_los_d AND s2.end_day - s2.begn_day >= $min_los_d
   AND abs(s1.begn_day - s2.begn_day) <= $admit_window_d
   AND abs(s1.end_day - s2.end_day) <= $discharge_window_d

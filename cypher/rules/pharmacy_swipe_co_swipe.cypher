@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["000 三(二)1", "000 三(三)4", "003 附件3 二.5", "003 附件3 四.2", "002 二(二)3"]
-// params: {window_s: 600, min_days: 2}
+// params: {window_s: 600, min_days: 2, slot_kind: swipe}
 // emits: link
 // description: >
 //   A collector holding many insured people's cards swipes them one after another
@@ -17,8 +17,8 @@
 //   ring stage discounts links between members of one household); a busy
 //   pharmacy where unrelated cards meet minutes apart once (min_days).
 MATCH (c1:Card)<-[:PAID_WITH]-(s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)-[:PAID_WITH]->(c2:Card)
-WHERE t.kind = 'swipe' AND s1.place_label = 'Pharmacy'
-  AND c1.mdtrt_cert_no < c2.mdtrt_cert_no AND s1.psn_no <> s2.psn_no
+WHERE t.kind = $slot_kind AND s1.place_label = 'Pharmacy'
+  AND s1.psn_no < s2.psn_no AND c1.mdtrt_cert_no <> c2.mdtrt_cert_no
   AND s1.refund = 0 AND s2.refund = 0
   AND abs(s1.setl_ts - s2.setl_ts) <= $window_s
 WITH c1, c2, count(DISTINCT s1.setl_day) AS days,

@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["000 三(三)1", "000 三(三)2", "003 附件3 一.1", "003 附件3 一.5", "003 附件3 四.2", "001 三(二)"]
-// params: {window_s: 600, min_days: 3, excluded_med_types: ["14", "21"]}
+// params: {window_s: 1800, min_days: 3, excluded_med_types: ["14", "21"], slot_kind: swipe}
 // emits: link
 // description: >
 //   A clinic bills a pool of other people's cards (冒名就医, 盗刷): the same set of
@@ -15,8 +15,8 @@
 //   inpatient 21 are excluded by excluded_med_types); a busy doctor seeing two
 //   unrelated patients back to back once (min_days).
 MATCH (c1:Card)<-[:PAID_WITH]-(s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)-[:PAID_WITH]->(c2:Card)
-WHERE t.kind = 'swipe' AND s1.place_label = 'Institution'
-  AND c1.mdtrt_cert_no < c2.mdtrt_cert_no AND s1.psn_no <> s2.psn_no
+WHERE t.kind = $slot_kind AND s1.place_label = 'Institution'
+  AND s1.psn_no < s2.psn_no AND c1.mdtrt_cert_no <> c2.mdtrt_cert_no
   AND s1.atddr_no = s2.atddr_no
   AND s1.refund = 0 AND s2.refund = 0
   AND NOT coalesce(s1.med_type, '') IN $excluded_med_types

@@ -118,7 +118,7 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
 
 def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                rejects_path: Path | None = None, max_amount: float = 5_000_000.0,
-               swipe_slot_s: int = 1200, admit_slot_d: int = 4, progress: Progress | None = None,
+               swipe_slot_s: int = 3600, admit_slot_d: int = 4, progress: Progress | None = None,
                ) -> LoadReport:
     """Read, validate and write ``paths`` into ``backend``; returns the accounting."""
     mapping = mapping or Mapping()

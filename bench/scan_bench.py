@@ -1,0 +1,66 @@
+"""Scan time and memory per stage (rules, graph, communities, rings) on a generated district.
+
+    python bench/scan_bench.py --settlements 1000000
+
+Loads the district from bench/load_bench.py's cache (generating it if needed)
+into bench/results/scan-<N>.lbdb once, then scans --repeat times. Per stage:
+median wall seconds, the Python heap peak (tracemalloc) and the process peak
+RSS after the stage (includes the embedded engine's native memory). The
+baseline in the same run is one plain Cypher pass over every settlement
+(count and sum), so the ratio says how much dearer the scan is than reading
+the data once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settlements", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    from ringscan.graph.embedded import EmbeddedBackend
+    from ringscan.ingest.load import load_files
+    from ringscan.rules.catalogue import load_catalogue
+    from ringscan.scan import run_scan
+    from ringscan.synth.district import generate_district
+
+    data = HERE / "results" / f"district-{args.settlements}-{args.seed}"
+    if not (data / "truth.json").exists():
+        generate_district(data, patients=int(args.settlements / 7.3), seed=args.seed)
+    db = HERE / "results" / f"scan-{args.settlements}-{args.seed}.lbdb"
+    if not db.exists():
+        with EmbeddedBackend(db) as store:
+            load_files(sorted(data.glob("*.csv")), store)
+    rules = load_catalogue()
+    runs, baseline, rings = [], [], 0
+    with EmbeddedBackend(db, read_only=True) as store:
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            store.query("MATCH (s:Settlement) RETURN count(s) AS n, sum(s.fund_pay) AS f")
+            baseline.append(time.perf_counter() - t)
+            result = run_scan(store, rules, seed=0, measure=True)
+            runs.append(result.stages)
+            rings = len(result.rings)
+        rule_seconds = result.meta["rule_seconds"]
+    stages = {}
+    for name in runs[0]:
+        stages[name] = {k: statistics.median(r[name][k] for r in runs) for k in runs[0][name]}
+    total = sum(s["seconds"] for s in stages.values())
+    print(json.dumps({"settlements": args.settlements, "rings": rings, "stages": stages,
+                      "scan_seconds": round(total, 2), "baseline_full_pass_seconds": round(statistics.median(baseline), 3),
+                      "ratio_scan_vs_full_pass": round(total / statistics.median(baseline), 1),
+                      "rule_seconds": rule_seconds}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
