@@ -54,10 +54,6 @@ def pairs(links: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(links["a_id"], links["b_id"]))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "embedded engine quirk: on this tiny store the co-swipe MATCH returns no rows once the pair-ordering "
-    "predicate is combined with the slot/place filters (each predicate alone matches); the same rule finds "
-    "every planted pharmacy ring on generated districts. Strict: passes → remove this mark."))
 def test_pharmacy_co_swipe(tmp_path):
     rows = []
     for i, day in enumerate((3, 9, 20)):  # the stack: C1, C2, C3 swiped minutes apart on three days

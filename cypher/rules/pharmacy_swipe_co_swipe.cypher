@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["000 三(二)1", "000 三(三)4", "003 附件3 二.5", "003 附件3 四.2", "002 二(二)3"]
-// params: {window_s: 600, min_days: 2, slot_kind: swipe}
+// params: {window_s: 600, min_days: 2}
 // emits: link
 // description: >
 //   A collector holding many insured people's cards swipes them one after another
@@ -16,13 +16,13 @@
 //   Family members fetching medicine for each other at the home pharmacy (the
 //   ring stage discounts links between members of one household); a busy
 //   pharmacy where unrelated cards meet minutes apart once (min_days).
-MATCH (c1:Card)<-[:PAID_WITH]-(s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)-[:PAID_WITH]->(c2:Card)
-WHERE t.kind = $slot_kind AND s1.place_label = 'Pharmacy'
-  AND s1.psn_no < s2.psn_no AND c1.mdtrt_cert_no <> c2.mdtrt_cert_no
+MATCH (s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)
+WHERE t.kind = 'swipe' AND s1.place_label = 'Pharmacy'
+  AND s1.mdtrt_cert_no < s2.mdtrt_cert_no AND s1.psn_no <> s2.psn_no
   AND s1.refund = 0 AND s2.refund = 0
   AND abs(s1.setl_ts - s2.setl_ts) <= $window_s
-WITH c1, c2, count(DISTINCT s1.setl_day) AS days,
+WITH s1.mdtrt_cert_no AS card1, s2.mdtrt_cert_no AS card2, count(DISTINCT s1.setl_day) AS days,
      collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence
 WHERE days >= $min_days
-RETURN 'Card' AS a_type, c1.mdtrt_cert_no AS a_id, 'Card' AS b_type, c2.mdtrt_cert_no AS b_id,
+RETURN 'Card' AS a_type, card1 AS a_id, 'Card' AS b_type, card2 AS b_id,
        1.0 * days AS weight, evidence

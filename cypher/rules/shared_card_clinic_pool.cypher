@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["000 三(三)1", "000 三(三)2", "003 附件3 一.1", "003 附件3 一.5", "003 附件3 四.2", "001 三(二)"]
-// params: {window_s: 1800, min_days: 3, excluded_med_types: ["14", "21"], slot_kind: swipe}
+// params: {window_s: 1800, min_days: 3, excluded_med_types: ["14", "21"]}
 // emits: link
 // description: >
 //   A clinic bills a pool of other people's cards (冒名就医, 盗刷): the same set of
@@ -14,16 +14,16 @@
 //   Scheduled cohorts such as dialysis or chemotherapy sessions (门特 med_type 14,
 //   inpatient 21 are excluded by excluded_med_types); a busy doctor seeing two
 //   unrelated patients back to back once (min_days).
-MATCH (c1:Card)<-[:PAID_WITH]-(s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)-[:PAID_WITH]->(c2:Card)
-WHERE t.kind = $slot_kind AND s1.place_label = 'Institution'
-  AND s1.psn_no < s2.psn_no AND c1.mdtrt_cert_no <> c2.mdtrt_cert_no
+MATCH (s1:Settlement)-[:IN_SLOT]->(t:Slot)<-[:IN_SLOT]-(s2:Settlement)
+WHERE t.kind = 'swipe' AND s1.place_label = 'Institution'
+  AND s1.mdtrt_cert_no < s2.mdtrt_cert_no AND s1.psn_no <> s2.psn_no
   AND s1.atddr_no = s2.atddr_no
   AND s1.refund = 0 AND s2.refund = 0
   AND NOT coalesce(s1.med_type, '') IN $excluded_med_types
   AND NOT coalesce(s2.med_type, '') IN $excluded_med_types
   AND abs(s1.setl_ts - s2.setl_ts) <= $window_s
-WITH c1, c2, count(DISTINCT s1.setl_day) AS days,
+WITH s1.mdtrt_cert_no AS card1, s2.mdtrt_cert_no AS card2, count(DISTINCT s1.setl_day) AS days,
      collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence
 WHERE days >= $min_days
-RETURN 'Card' AS a_type, c1.mdtrt_cert_no AS a_id, 'Card' AS b_type, c2.mdtrt_cert_no AS b_id,
+RETURN 'Card' AS a_type, card1 AS a_id, 'Card' AS b_type, card2 AS b_id,
        1.0 * days AS weight, evidence

@@ -1,0 +1,80 @@
+"""The ring stage: communities are partitions, households and hubs do not make rings."""
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from ringscan.rings.assemble import assemble_rings
+from ringscan.rings.communities import METHODS, detect_communities
+from ringscan.rings.suspicion import SuspicionParams, household_of, suspicion_graph
+
+
+def _links(rows):
+    return pd.DataFrame([{"rule": "r", "family": fam, "level": "high", "a_type": at, "a_id": a, "b_type": bt,
+                          "b_id": b, "weight": w, "evidence": ev} for fam, at, a, bt, b, w, ev in rows])
+
+
+def _two_cliques() -> nx.Graph:
+    G = nx.Graph()
+    for group in (["a", "b", "c", "d"], ["w", "x", "y", "z"]):
+        G.add_weighted_edges_from((u, v, 3.0) for i, u in enumerate(group) for v in group[i + 1:])
+    G.add_edge("d", "w", weight=0.1)
+    return G
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_communities_partition_the_graph(method):
+    G = _two_cliques()
+    parts = detect_communities(G, method=method, seed=2)
+    assert sorted(n for p in parts for n in p) == sorted(G.nodes)
+    assert parts == [["a", "b", "c", "d"], ["w", "x", "y", "z"]]
+
+
+def test_communities_are_deterministic_for_a_seed():
+    G = nx.gnp_random_graph(60, 0.08, seed=5)
+    nx.set_edge_attributes(G, 1.0, "weight")
+    G = nx.relabel_nodes(G, {n: f"n{n:02d}" for n in G})
+    assert detect_communities(G, seed=9) == detect_communities(G, seed=9)
+
+
+def test_unknown_method_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown"):
+        detect_communities(_two_cliques(), method="magic")
+
+
+def test_household_links_are_discounted():
+    persons = pd.DataFrame({"psn_no": ["p1", "p2", "q1"], "addr": ["家1", "家1", "别处"], "tel": [None, None, None]})
+    holders = {"c1": "p1", "c2": "p2", "c3": "q1"}
+    G = suspicion_graph(_links([("pharmacy_swipe", "Card", "c1", "Card", "c2", 5, []),
+                                ("pharmacy_swipe", "Card", "c1", "Card", "c3", 5, [])]), holders, persons)
+    assert G["Card|c1"]["Card|c2"]["weight"] == pytest.approx(0.1 * G["Card|c1"]["Card|c3"]["weight"])
+
+
+def test_hub_links_are_scaled_down():
+    rows = [("refund_cashout", "Card", f"c{i}", "Pharmacy", "hub", 3, []) for i in range(10)]
+    G = suspicion_graph(_links(rows), {}, pd.DataFrame(columns=["psn_no", "addr", "tel"]),
+                        SuspicionParams(max_degree=5))
+    plain = suspicion_graph(_links(rows[:1]), {}, pd.DataFrame(columns=["psn_no", "addr", "tel"]))
+    assert G["Card|c0"]["Pharmacy|hub"]["weight"] == pytest.approx(plain["Card|c0"]["Pharmacy|hub"]["weight"] * 0.5)
+
+
+def test_one_household_is_not_a_ring():
+    persons = pd.DataFrame({"psn_no": ["p1", "p2", "p3", "s1", "s2", "s3"],
+                            "addr": ["家1", "家1", "家1", "甲", "乙", "丙"], "tel": [None] * 6})
+    holders = {f"c{p}": p for p in persons["psn_no"]}
+    rows = []
+    for group in (["p1", "p2", "p3"], ["s1", "s2", "s3"]):
+        rows += [("pharmacy_swipe", "Card", f"c{a}", "Card", f"c{b}", 6, [f"S-{a}-{b}"])
+                 for i, a in enumerate(group) for b in group[i + 1:]]
+    G = suspicion_graph(_links(rows), holders, persons)
+    communities = detect_communities(G, seed=0)
+    settlements = pd.DataFrame({"setl_id": [r[6][0] for r in rows], "fixmedins_code": "P1", "place_label": "Pharmacy",
+                                "atddr_no": None, "setl_day": 19800, "fund_pay": 100.0, "refund": 0})
+    cards_of = {p: [f"c{p}"] for p in persons["psn_no"]}
+    rings = assemble_rings(G, communities, pd.DataFrame(columns=["rule", "entity_type", "entity_id"]), settlements,
+                           holders, cards_of, household_of(persons, 5))
+    assert len(rings) == 1
+    assert {m["id"] for m in rings[0].members if m["type"] == "Patient"} == {"s1", "s2", "s3"}
+    assert rings[0].kind == "pharmacy_swipe" and 0 < rings[0].score <= 100
+    assert rings[0].amount == 300.0
