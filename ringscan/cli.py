@@ -173,6 +173,8 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
 
 
 RulesOpt = Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra folder of .cypher rule files (repeatable).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en, for pages and messages (env RINGSCAN_LANG).")]
+RevealOpt = Annotated[bool, typer.Option("--reveal-pii", help="Show names, ID numbers, phones and addresses unmasked in reports.")]
 
 
 def _param_overrides(settings: Settings, params: list[str] | None) -> dict:
@@ -227,10 +229,12 @@ def scan(
     communities: Annotated[Optional[str], typer.Option(help="louvain (default), leiden or label_propagation.")] = None,
     min_score: Annotated[float, typer.Option(help="Leave out rings scoring below this (0–100).")] = 0.0,
     param: Annotated[Optional[list[str]], typer.Option("--param", help="Override a rule parameter: rule-id.name=value (repeatable).")] = None,
+    lang: LangOpt = None,
+    reveal_pii: RevealOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Run the rules, find rings, write rings.json and CSVs, print the ranked rings.
+    """Run the rules, find rings, write rings.json, CSVs, index.html and one evidence map per ring.
 
     Example: ringscan scan --db demo.lbdb --out out --seed 0
     """
@@ -238,7 +242,10 @@ def scan(
     from .rules.catalogue import RuleError, load_catalogue
     from .scan import run_scan, write_scan
 
-    settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities)
+    from .report.render import render_report
+
+    settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities, lang=lang,
+                         reveal_pii=reveal_pii or None)
     try:
         catalogue = load_catalogue(extra)
     except RuleError as exc:
@@ -252,18 +259,46 @@ def scan(
     finally:
         store.close()
     path = write_scan(result, out_dir)
+    report = _run(render_report, path, lang=settings.lang, reveal_pii=settings.reveal_pii)
     if as_json:
         out.print_json(path.read_text(encoding="utf-8"))
         return
-    table = Table(title=f"rings ({len(result.rings)}) → {path}")
-    for column in ("rank", "id", "kind", "score", "people", "amount ¥", "period", "explanation"):
-        table.add_column(column)
+    zh = settings.lang == "zh"
+    table = Table(title=(f"风险团伙 {len(result.rings)} 个 → {path}" if zh else f"rings ({len(result.rings)}) → {path}"))
+    columns = ("排名", "团伙", "类型", "风险分", "人数", "基金 ¥", "时间段", "说明") if zh else \
+        ("rank", "id", "kind", "score", "people", "amount ¥", "period", "explanation")
+    for column in columns:
+        table.add_column(column, overflow="fold")
     for ring in result.rings:
         people = sum(m["type"] == "Patient" for m in ring.members)
         table.add_row(str(ring.rank), ring.id, ring.kind, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
                       f"{ring.first_seen or ''}…{ring.last_seen or ''}",
-                      ring.explanation if settings.lang == "zh" else ring.explanation_en)
+                      ring.explanation if zh else ring.explanation_en)
     out.print(table)
+    out.print(("报告: " if zh else "report: ") + str(report.index))
+
+
+@app.command()
+def report(
+    rings_json: Annotated[Path, typer.Argument(help="rings.json from a scan (the CSVs beside it are read too).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write index.html and rings/ (default: beside rings.json).")] = None,
+    lang: LangOpt = None,
+    reveal_pii: RevealOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Re-render the HTML evidence maps and index from a saved scan, without scanning again.
+
+    Example: ringscan report out/rings.json --lang en
+    """
+    from .report.render import render_report
+
+    settings = _settings(config, lang=lang, reveal_pii=reveal_pii or None)
+    if not rings_json.exists():
+        raise Failure(f"{rings_json} not found; run `ringscan scan --out DIR` first")
+    result = _run(render_report, rings_json, out_dir, lang=settings.lang, reveal_pii=settings.reveal_pii)
+    zh = settings.lang == "zh"
+    out.print((f"已生成 {len(result.pages)} 个团伙页面和索引: " if zh else f"wrote {len(result.pages)} ring pages and the index: ")
+              + str(result.index))
 
 
 @app.command()
@@ -321,7 +356,7 @@ def demo(
     out.print("2/3 loaded")
     results = out_dir / "out"
     scan(db=db, backend="embedded", out_dir=results, extra=None, seed=seed, communities=None, min_score=0.0,
-         param=None, as_json=False, config=None)
+         param=None, lang=None, reveal_pii=False, as_json=False, config=None)
     out.print(f"3/3 scanned → {results / 'rings.json'}")
     evaluate(results / "rings.json", truth=data / "truth.json", threshold=0.5, as_json=False)
 

@@ -36,6 +36,8 @@ class ScanResult:
     links: pd.DataFrame
     flags: pd.DataFrame
     settlements: pd.DataFrame  # the evidence settlements, for reports
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # ring members' person records (raw PII)
+    names: pd.DataFrame = field(default_factory=pd.DataFrame)   # type, id, name of places and doctors
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -107,8 +109,34 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         "links": len(output.links), "flags": len(output.flags), "rule_seconds": output.seconds,
     }
     keep = {e for r in rings for e in r.evidence}
+    people, names = _member_details(backend, rings)
     return ScanResult(meta, rings, output.links, output.flags,
-                      settlements[settlements["setl_id"].isin(keep)].reset_index(drop=True), stages)
+                      settlements[settlements["setl_id"].isin(keep)].reset_index(drop=True), people, names, stages)
+
+
+def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Person records of ring patients and names of ring places and doctors, for reports."""
+    ids: dict[str, set[str]] = {}
+    for ring in rings:
+        for m in ring.members:
+            ids.setdefault(m["type"], set()).add(m["id"])
+    patient_ids = {"ids": sorted(ids.get("Patient", []))}
+    people = backend.query(
+        "MATCH (p:Patient) WHERE p.psn_no IN $ids RETURN p.psn_no AS psn_no, p.psn_name AS psn_name, "
+        "p.certno AS certno, p.gend AS gend, p.tel AS tel, p.addr AS addr", patient_ids)
+    held = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) WHERE p.psn_no IN $ids "
+                         "RETURN p.psn_no AS psn_no, c.mdtrt_cert_no AS card", patient_ids)
+    cards = held.sort_values("card").groupby("psn_no")["card"].apply(";".join)
+    people["cards"] = people["psn_no"].map(cards)
+    parts = []
+    for label, key, name in (("Institution", "fixmedins_code", "fixmedins_name"),
+                             ("Pharmacy", "fixmedins_code", "fixmedins_name"), ("Doctor", "atddr_no", "dr_name")):
+        if ids.get(label):
+            frame = backend.query(f"MATCH (n:{label}) WHERE n.{key} IN $ids RETURN n.{key} AS id, n.{name} AS name",
+                                  {"ids": sorted(ids[label])})
+            parts.append(frame.assign(type=label))
+    names = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["id", "name", "type"])
+    return people.sort_values("psn_no").reset_index(drop=True), names.sort_values(["type", "id"]).reset_index(drop=True)
 
 
 class _NoStage(_Stage):
@@ -120,7 +148,7 @@ class _NoStage(_Stage):
 
 
 def write_scan(result: ScanResult, out_dir: Path) -> Path:
-    """rings.json (the contract), rings.csv, links.csv, flags.csv, evidence.csv."""
+    """rings.json (the contract), rings.csv, links.csv, flags.csv, evidence.csv, people.csv, names.csv."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     doc = {"scan": result.meta, "rings": [r.as_dict() for r in result.rings]}
@@ -134,4 +162,7 @@ def write_scan(result: ScanResult, out_dir: Path) -> Path:
     for name, frame in (("links", result.links), ("flags", result.flags)):
         frame.assign(evidence=frame["evidence"].map(";".join)).to_csv(out / f"{name}.csv", index=False, encoding="utf-8")
     result.settlements.to_csv(out / "evidence.csv", index=False, encoding="utf-8")
+    # Raw person records stay in the scan folder for re-rendering; pages mask them.
+    result.people.to_csv(out / "people.csv", index=False, encoding="utf-8")
+    result.names.to_csv(out / "names.csv", index=False, encoding="utf-8")
     return out / "rings.json"

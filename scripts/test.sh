@@ -2,6 +2,14 @@
 # Quickstart 2: install everything the tests need, then run the whole suite.
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# Debian's Chromium for the browser tests (Playwright drives it; its own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: install it (apt-get install chromium) for the browser tests" >&2
+  fi
+fi
 # Neo4j's own Cypher front-end, for the rule lint test.
 (cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error)
 "$VENV/bin/python" -m pytest -q -rs "$@"
