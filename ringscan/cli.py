@@ -101,6 +101,7 @@ def load(
     mapping: Annotated[Optional[Path], typer.Option(help="TOML file mapping canonical names to your columns.")] = None,
     rejects: Annotated[Optional[Path], typer.Option(help="Where unusable rows go (default: rejects.csv beside the database).")] = None,
     max_reject_rate: Annotated[Optional[float], typer.Option(help="Exit non-zero when more than this share of rows is rejected (default 0.05).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Rows per write transaction on Neo4j (default 5000).")] = None,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -112,7 +113,7 @@ def load(
     from .ingest.load import load_files
     from .ingest.schema import load_mapping
 
-    settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate)
+    settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate, batch_size=batch_size)
     mapping_spec = _run(load_mapping, mapping)
     rejects_path = rejects or (settings.db.parent / f"{settings.db.name}.rejects.csv")
     store = _run(open_backend, settings)
@@ -226,7 +227,7 @@ def scan(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for rings.json, rings.csv, links.csv, flags.csv.")] = Path("out"),
     extra: RulesOpt = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed for community detection (same seed → same rings).")] = None,
-    communities: Annotated[Optional[str], typer.Option(help="louvain (default), leiden or label_propagation.")] = None,
+    communities: Annotated[Optional[str], typer.Option(help="louvain (default), leiden, label_propagation, or gds (Neo4j Graph Data Science).")] = None,
     min_score: Annotated[float, typer.Option(help="Leave out rings scoring below this (0–100).")] = 0.0,
     param: Annotated[Optional[list[str]], typer.Option("--param", help="Override a rule parameter: rule-id.name=value (repeatable).")] = None,
     lang: LangOpt = None,
@@ -330,6 +331,45 @@ def evaluate(
     out.print("benign groups in the top rings: " + (", ".join(f"{h['benign']} (rank {h['rank']})" for h in hits) or "none"))
 
 
+@app.command("export-neo4j-import")
+def export_neo4j_import_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the neo4j-admin CSV files and import.sh.")],
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Input files; when given they are loaded into a temporary store first.")] = None,
+    db: DbOpt = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="TOML mapping file, as for load.")] = None,
+    database: Annotated[str, typer.Option(help="Neo4j database name for the import command.")] = "neo4j",
+    config: ConfigOpt = None,
+) -> None:
+    """Write neo4j-admin import CSVs (a fast first bulk load into Neo4j) from the embedded store or from files.
+
+    Example: ringscan export-neo4j-import import/ demo/data/*.csv
+    """
+    import tempfile
+
+    from .graph.embedded import EmbeddedBackend
+    from .graph.neo4j_import import export_neo4j_import
+    from .ingest.load import load_files
+    from .ingest.schema import load_mapping
+
+    settings = _settings(config, db=db)
+    with tempfile.TemporaryDirectory() as tmp:
+        if paths:
+            store = _run(EmbeddedBackend, Path(tmp) / "graph.lbdb")
+            report = _run(load_files, paths, store, mapping=_run(load_mapping, mapping),
+                          rejects_path=out_dir / "rejects.csv", max_amount=settings.max_settlement_amount,
+                          swipe_slot_s=settings.swipe_slot_s, admit_slot_d=settings.admit_slot_d)
+            out.print(f"read {report.read:,}, loaded {report.loaded:,}, rejected {report.rejected:,} "
+                      f"(see {report.rejects_path}), duplicates {report.duplicates:,}")
+        else:
+            store = _run(EmbeddedBackend, settings.db, read_only=True)
+        try:
+            result = _run(export_neo4j_import, store, out_dir, database)
+        finally:
+            store.close()
+    out.print(f"wrote {len(result.files)} files ({sum(result.files.values()):,} rows) to {out_dir}; "
+              f"run {out_dir / 'import.sh'} on the Neo4j server")
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the district, database and results.")] = Path("demo"),
@@ -352,7 +392,7 @@ def demo(
     out.print(f"1/3 generated {info.settlements:,} settlements → {data}")
     files = sorted(p for p in data.glob("*.csv"))
     load(files, db=db, backend="embedded", mapping=None, rejects=out_dir / "rejects.csv",
-         max_reject_rate=None, as_json=False, config=None)
+         max_reject_rate=None, batch_size=None, as_json=False, config=None)
     out.print("2/3 loaded")
     results = out_dir / "out"
     scan(db=db, backend="embedded", out_dir=results, extra=None, seed=seed, communities=None, min_score=0.0,
@@ -365,7 +405,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except Failure as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(1)
     except typer.Abort:
         raise SystemExit(1)

@@ -108,6 +108,9 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
     settings = replace(base, **values).with_overrides(**flags)
     if settings.backend not in {"embedded", "neo4j"}:
         raise ConfigError(f"backend `{settings.backend}` is unknown; use embedded or neo4j")
+    if settings.communities not in {"louvain", "leiden", "label_propagation", "gds"}:
+        raise ConfigError(f"community method `{settings.communities}` is unknown; "
+                          "use louvain, leiden, label_propagation or gds (neo4j backend)")
     if settings.lang not in {"zh", "en"}:
         raise ConfigError(f"language `{settings.lang}` is unknown; use zh or en")
     return settings

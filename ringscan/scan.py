@@ -45,7 +45,8 @@ def _fetch_settlements(backend: GraphBackend, ids: list[str]) -> pd.DataFrame:
     returns = ", ".join(f"s.{f} AS {f}" for f in SETTLEMENT_FIELDS)
     if not ids:
         return pd.DataFrame(columns=list(SETTLEMENT_FIELDS))
-    frame = backend.query(f"MATCH (s:Settlement) WHERE s.setl_id IN $ids RETURN {returns}", {"ids": ids})
+    # UNWIND + key lookup: `WHERE key IN $ids` scans the whole table on the embedded engine.
+    frame = backend.query(f"UNWIND $ids AS id MATCH (s:Settlement {{setl_id: id}}) RETURN {returns}", {"ids": ids})
     return frame.sort_values("setl_id").reset_index(drop=True)
 
 
@@ -86,7 +87,12 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
         G = suspicion_graph(output.links, holders, persons, suspicion)
     with stage("communities"):
-        communities = detect_communities(G, method=method, seed=seed)
+        if method == "gds":
+            from .rings.gds import gds_communities
+
+            communities = gds_communities(backend, G, seed=seed)
+        else:
+            communities = detect_communities(G, method=method, seed=seed)
     with stage("rings"):
         evidence = sorted(set().union(*output.links["evidence"]) | set().union(*output.flags["evidence"])) \
             if len(output.links) or len(output.flags) else []
@@ -108,6 +114,12 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         "suspicion": suspicion.__dict__, "ring": ring_params.__dict__,
         "links": len(output.links), "flags": len(output.flags), "rule_seconds": output.seconds,
     }
+    if backend.name == "neo4j":  # Browser/Bloom users open rings as (:Ring)-[:HAS_MEMBER]->(member)
+        from .graph.writeback import write_rings
+
+        with stage("writeback"):
+            write_rings(backend, rings, started)
+        meta["written_back"] = True
     keep = {e for r in rings for e in r.evidence}
     people, names = _member_details(backend, rings)
     return ScanResult(meta, rings, output.links, output.flags,
@@ -122,9 +134,9 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
             ids.setdefault(m["type"], set()).add(m["id"])
     patient_ids = {"ids": sorted(ids.get("Patient", []))}
     people = backend.query(
-        "MATCH (p:Patient) WHERE p.psn_no IN $ids RETURN p.psn_no AS psn_no, p.psn_name AS psn_name, "
+        "UNWIND $ids AS id MATCH (p:Patient {psn_no: id}) RETURN p.psn_no AS psn_no, p.psn_name AS psn_name, "
         "p.certno AS certno, p.gend AS gend, p.tel AS tel, p.addr AS addr", patient_ids)
-    held = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) WHERE p.psn_no IN $ids "
+    held = backend.query("UNWIND $ids AS id MATCH (p:Patient {psn_no: id})-[:HOLDS]->(c:Card) "
                          "RETURN p.psn_no AS psn_no, c.mdtrt_cert_no AS card", patient_ids)
     cards = held.sort_values("card").groupby("psn_no")["card"].apply(";".join)
     people["cards"] = people["psn_no"].map(cards)
@@ -132,7 +144,7 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
     for label, key, name in (("Institution", "fixmedins_code", "fixmedins_name"),
                              ("Pharmacy", "fixmedins_code", "fixmedins_name"), ("Doctor", "atddr_no", "dr_name")):
         if ids.get(label):
-            frame = backend.query(f"MATCH (n:{label}) WHERE n.{key} IN $ids RETURN n.{key} AS id, n.{name} AS name",
+            frame = backend.query(f"UNWIND $ids AS k MATCH (n:{label} {{{key}: k}}) RETURN n.{key} AS id, n.{name} AS name",
                                   {"ids": sorted(ids[label])})
             parts.append(frame.assign(type=label))
     names = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["id", "name", "type"])

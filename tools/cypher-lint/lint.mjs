@@ -3,8 +3,8 @@
 // stdout: JSON [{"file", "severity", "message", "line", "column"}]; severity 1 = error, 2 = warning.
 import { lintCypherQuery } from '@neo4j-cypher/language-support';
 
-const LABELS = ['Patient', 'Card', 'Doctor', 'Institution', 'Pharmacy', 'Settlement', 'Phone', 'Address', 'Drug', 'Slot', 'Ring'];
-const TYPES = ['HOLDS', 'FOR', 'PAID_WITH', 'AT', 'BY', 'WORKS_AT', 'HAS_PHONE', 'LIVES_AT', 'IN_SLOT', 'INCLUDES', 'HAS_MEMBER'];
+const LABELS = ['Patient', 'Card', 'Doctor', 'Institution', 'Pharmacy', 'Settlement', 'Phone', 'Address', 'Drug', 'Slot', 'Ring', 'SuspectNode'];
+const TYPES = ['HOLDS', 'FOR', 'PAID_WITH', 'AT', 'BY', 'WORKS_AT', 'HAS_PHONE', 'LIVES_AT', 'IN_SLOT', 'INCLUDES', 'HAS_MEMBER', 'SUSPECT'];
 
 let input = '';
 process.stdin.setEncoding('utf8');
