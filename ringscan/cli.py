@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
+from .report.i18n import cli_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="ringscan: find collusive fraud rings in medical-insurance settlements (打击欺诈骗保).")
@@ -80,6 +81,7 @@ def generate(
     background: Annotated[float, typer.Option(help="Background volume multiplier.")] = 1.0,
     ring_size: Annotated[float, typer.Option(help="Planted ring size multiplier.")] = 1.0,
     jitter: Annotated[float, typer.Option(help="Timing spread multiplier inside rings.")] = 1.0,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None,
 ) -> None:
     """Write a synthetic district (settlements, persons, institutions, fee details, truth.json).
 
@@ -89,8 +91,9 @@ def generate(
 
     info = _run(generate_district, out_dir, patients=patients, days=days, seed=seed,
                 background=background, ring_size=ring_size, jitter=jitter)
-    out.print(f"wrote {info.settlements:,} settlements for {info.patients:,} patients, "
-              f"{info.rings} planted rings and {info.benign} benign groups to {out_dir}")
+    lang = _settings(None, lang=lang).lang
+    out.print(cli_text(lang, "generated", settlements=info.settlements, patients=info.patients, rings=info.rings,
+                       benign=info.benign, out=out_dir))
 
 
 @app.command()
@@ -102,6 +105,7 @@ def load(
     rejects: Annotated[Optional[Path], typer.Option(help="Where unusable rows go (default: rejects.csv beside the database).")] = None,
     max_reject_rate: Annotated[Optional[float], typer.Option(help="Exit non-zero when more than this share of rows is rejected (default 0.05).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Rows per write transaction on Neo4j (default 5000).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -113,7 +117,9 @@ def load(
     from .ingest.load import load_files
     from .ingest.schema import load_mapping
 
-    settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate, batch_size=batch_size)
+    settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate, batch_size=batch_size,
+                         lang=lang)
+    lang = settings.lang
     mapping_spec = _run(load_mapping, mapping)
     rejects_path = rejects or (settings.db.parent / f"{settings.db.name}.rejects.csv")
     store = _run(open_backend, settings)
@@ -127,22 +133,23 @@ def load(
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        table = Table(title="load")
-        for column in ("read", "loaded", "rejected", "duplicates"):
-            table.add_column(column, justify="right")
-        table.add_row(*(f"{getattr(report, c):,}" for c in ("read", "loaded", "rejected", "duplicates")))
+        columns = ("read", "loaded", "rejected", "duplicates")
+        table = Table(title=cli_text(lang, "load_title"))
+        for column in columns:
+            table.add_column(cli_text(lang, column), justify="right")
+        table.add_row(*(f"{getattr(report, c):,}" for c in columns))
         out.print(table)
         for reason, count in sorted(report.by_reason.items()):
-            out.print(f"  rejected {count:,} × {reason}")
-        out.print(f"rejects: {report.rejects_path}")
+            out.print(cli_text(lang, "rejected_reason", count=count, reason=reason))
+        out.print(cli_text(lang, "rejects_file", path=report.rejects_path))
     if report.reject_rate > settings.max_reject_rate:
-        raise Failure(
-            f"{report.rejected:,} of {report.read:,} rows rejected ({report.reject_rate:.1%}), above the allowed "
-            f"{settings.max_reject_rate:.1%}; see {report.rejects_path} (raise --max-reject-rate to accept)")
+        raise Failure(cli_text(lang, "reject_rate", rejected=report.rejected, read=report.read,
+                               rate=report.reject_rate, limit=settings.max_reject_rate, path=report.rejects_path))
 
 
 @app.command()
-def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
+def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False, config: ConfigOpt = None,
+          lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None) -> None:
     """Counts per node label and relationship type, settlement period and money.
 
     Example: ringscan stats --db demo.lbdb --json
@@ -150,7 +157,8 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
     from .graph.backend import open_backend
     from .graph.stats import graph_stats
 
-    settings = _settings(config, db=db, backend=backend)
+    settings = _settings(config, db=db, backend=backend, lang=lang)
+    lang = settings.lang
     store = _run(open_backend, settings, read_only=True)
     try:
         result = _run(graph_stats, store)
@@ -159,18 +167,18 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
     if as_json:
         out.print_json(json.dumps(result, ensure_ascii=False))
         return
-    table = Table(title=f"graph ({result['backend']})")
-    table.add_column("kind")
-    table.add_column("name")
-    table.add_column("count", justify="right")
+    table = Table(title=cli_text(lang, "graph_title", backend=result["backend"]))
+    table.add_column(cli_text(lang, "kind"))
+    table.add_column(cli_text(lang, "name"))
+    table.add_column(cli_text(lang, "count"), justify="right")
     for label, n in result["nodes"].items():
-        table.add_row("node", label, f"{n:,}")
+        table.add_row(cli_text(lang, "node"), label, f"{n:,}")
     for rel, n in result["relationships"].items():
-        table.add_row("relationship", rel, f"{n:,}")
+        table.add_row(cli_text(lang, "relationship"), rel, f"{n:,}")
     out.print(table)
     s = result["settlements"]
-    out.print(f"settlements {s['first_day']} … {s['last_day']}: total ¥{s['medfee_sumamt']:,.2f}, "
-              f"fund ¥{s['fund_pay']:,.2f}, refunds {s['refunds']:,}")
+    out.print(cli_text(lang, "period", first=s["first_day"], last=s["last_day"], total=s["medfee_sumamt"],
+                       fund=s["fund_pay"], refunds=s["refunds"]))
 
 
 RulesOpt = Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra folder of .cypher rule files (repeatable).")]
@@ -210,7 +218,7 @@ def rules(
         offences = check_catalogue(catalogue)
         if offences:
             raise Failure("invalid rules:\n" + "\n".join(offences))
-        out.print(f"{len(catalogue)} rules valid")
+        out.print(cli_text(_settings(None).lang, "rules_valid", n=len(catalogue)))
         return
     table = Table(title="rules")
     for column in ("id", "family", "level", "emits", "title"):
@@ -307,6 +315,7 @@ def evaluate(
     rings_json: Annotated[Path, typer.Argument(help="rings.json from a scan.")],
     truth: Annotated[Path, typer.Option("--truth", help="truth.json from `ringscan generate`.")],
     threshold: Annotated[float, typer.Option(help="Jaccard at which a planted ring counts as found.")] = 0.5,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare detected rings with planted ones: recall per kind, precision in the top K, benign hits.
@@ -319,16 +328,18 @@ def evaluate(
     if as_json:
         out.print_json(json.dumps(result, ensure_ascii=False))
         return
-    table = Table(title=f"recall@{threshold} by kind")
-    table.add_column("kind")
-    table.add_column("recall", justify="right")
+    lang = _settings(None, lang=lang).lang
+    table = Table(title=cli_text(lang, "recall_title", threshold=threshold))
+    table.add_column(cli_text(lang, "kind"))
+    table.add_column(cli_text(lang, "recall"), justify="right")
     for kind, value in result["recall_by_kind"].items():
         table.add_row(kind, f"{value:.2f}")
     out.print(table)
-    out.print(f"planted {result['planted']}, detected {result['detected']}, "
-              f"precision in top {result['k']}: {result['precision_at_k']:.2f}")
+    out.print(cli_text(lang, "precision", planted=result["planted"], detected=result["detected"], k=result["k"],
+                       precision=result["precision_at_k"]))
     hits = result["benign_in_top_k"]
-    out.print("benign groups in the top rings: " + (", ".join(f"{h['benign']} (rank {h['rank']})" for h in hits) or "none"))
+    out.print(cli_text(lang, "benign", hits=", ".join(f"{h['benign']} (#{h['rank']})" for h in hits)
+                       or cli_text(lang, "none")))
 
 
 @app.command("export-neo4j-import")
@@ -375,6 +386,7 @@ def demo(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the district, database and results.")] = Path("demo"),
     patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for pages and messages.")] = None,
 ) -> None:
     """Run the whole pipeline on a synthetic district (generate → load → scan → evaluate), embedded store.
 
@@ -388,17 +400,18 @@ def demo(
         import shutil
 
         shutil.rmtree(db) if db.is_dir() else db.unlink()
+    lang = _settings(None, lang=lang).lang
     info = _run(generate_district, data, patients=patients, seed=seed)
-    out.print(f"1/3 generated {info.settlements:,} settlements → {data}")
+    out.print(cli_text(lang, "demo_generated", settlements=info.settlements, path=data))
     files = sorted(p for p in data.glob("*.csv"))
     load(files, db=db, backend="embedded", mapping=None, rejects=out_dir / "rejects.csv",
-         max_reject_rate=None, batch_size=None, as_json=False, config=None)
-    out.print("2/3 loaded")
+         max_reject_rate=None, batch_size=None, lang=lang, as_json=False, config=None)
+    out.print(cli_text(lang, "demo_loaded"))
     results = out_dir / "out"
     scan(db=db, backend="embedded", out_dir=results, extra=None, seed=seed, communities=None, min_score=0.0,
-         param=None, lang=None, reveal_pii=False, as_json=False, config=None)
-    out.print(f"3/3 scanned → {results / 'rings.json'}")
-    evaluate(results / "rings.json", truth=data / "truth.json", threshold=0.5, as_json=False)
+         param=None, lang=lang, reveal_pii=False, as_json=False, config=None)
+    out.print(cli_text(lang, "demo_scanned", path=results / "index.html"))
+    evaluate(results / "rings.json", truth=data / "truth.json", threshold=0.5, lang=lang, as_json=False)
 
 
 def main() -> None:

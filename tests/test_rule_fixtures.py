@@ -78,6 +78,17 @@ def test_card_pool_clinic(tmp_path):
     assert pairs(links) == {("C1", "C2"), ("C1", "C3"), ("C2", "C3")}  # not C7–C8 (two days only)
 
 
+def test_card_pool_ignores_scheduled_care_and_missing_doctor(tmp_path):
+    rows = []
+    for i, day in enumerate((2, 6, 11)):
+        for j, psn in enumerate(("1", "2", "3")):  # pool billed with no doctor recorded
+            rows.append(setl(f"S{i}{j}", psn, "H1", day, f"09:{10 * j:02d}:00"))
+            # dialysis exported as ordinary outpatient visits: excluded by diagnosis
+            rows.append(setl(f"T{i}{j}", f"9{psn}", "H2", day, f"13:{5 * j:02d}:00", doctor="D2", dise="N18.500"))
+    links = run(tmp_path, "card-pool-clinic", rows)
+    assert pairs(links) == {("C1", "C2"), ("C1", "C3"), ("C2", "C3")}
+
+
 def test_card_use_during_stay(tmp_path):
     rows = [setl("A1", "1", "H1", 20, begin=10, end=20, med="21", total=5000.0),
             setl("U1", "1", "P9", 15),                                    # inside the stay: flagged
@@ -119,6 +130,15 @@ def test_identity_shared_phone(tmp_path):
     assert len(links) == 10
 
 
+def test_identity_shared_address(tmp_path):
+    names = "王李张刘陈杨"
+    persons = [{"psn_no": f"G{i}", "psn_name": names[i] + "某", "addr": "景芳路9号中介服务部"} for i in range(6)]
+    persons += [{"psn_no": f"F{i}", "psn_name": "赵某", "addr": "家1号"} for i in range(5)]              # family
+    persons += [{"psn_no": f"N{i}", "psn_name": names[i] + "某", "addr": "上城区福利院"} for i in range(6)]  # nursing home
+    links = run(tmp_path, "identity-shared-address", [], persons)
+    assert set(links["a_id"]) | set(links["b_id"]) == {f"G{i}" for i in range(6)}
+
+
 def test_doctor_overprescription(tmp_path):
     rows, fees = [], []
     for p in range(12):  # peers: monthly refills, 3 pens a time
@@ -131,6 +151,19 @@ def test_doctor_overprescription(tmp_path):
         rows.append(setl(sid, "x", "H2", 3 + 10 * v, doctor="D9", med="14"))
         fees.append({"feedetl_sn": sid + "-1", "setl_id": sid, "med_list_codg": "INSULIN", "cnt": 12, "pric": 168})
     links = run(tmp_path, "doctor-overprescription", rows, fees=fees)
+    assert pairs(links) == {("D9", "x")}
+
+
+def test_doctor_visit_amount_without_fee_details(tmp_path):
+    rows = []
+    for p in range(8):  # peers: monthly chronic visits, ordinary money for the diagnosis
+        rows += [setl(f"N{p}-{v}", f"n{p}", "H1", 5 + 30 * v, doctor="D1", med="14", dise="E11.900", total=500.0)
+                 for v in range(6)]
+    for p in range(8):  # dialysis: many visits, ordinary money per visit
+        rows += [setl(f"K{p}-{v}", f"k{p}", "H1", 2 * v, doctor="D3", med="14", dise="N18.500", total=440.0)
+                 for v in range(40)]
+    rows += [setl(f"X{v}", "x", "H2", 3 + 10 * v, doctor="D9", med="14", dise="E11.900", total=4000.0) for v in range(9)]
+    links = run(tmp_path, "doctor-visit-amount", rows)
     assert pairs(links) == {("D9", "x")}
 
 
@@ -168,5 +201,8 @@ def test_refund_cashout(tmp_path):
                  setl(f"R{k}", "1", place, 3 + 10 * k, "18:00:00", med="41", total=-600.0, refund="1")]
     rows += [setl("B9", "2", "P1", 4, "10:00:00", med="41", total=80.0),  # one mistaken purchase
              setl("R9", "2", "P1", 4, "10:30:00", med="41", total=-80.0, refund="1")]
+    for k in range(3):  # partial refunds exported with positive amounts and the flag: still cash-outs
+        rows += [setl(f"B3{k}", "3", "P3", 5 + 10 * k, "10:00:00", med="41", total=500.0),
+                 setl(f"R3{k}", "3", "P3", 5 + 10 * k, "17:00:00", med="41", total=300.0, refund="1")]
     links = run(tmp_path, "refund-cashout", rows)
-    assert pairs(links) == {("C1", "P1"), ("C1", "P2")}
+    assert pairs(links) == {("C1", "P1"), ("C1", "P2"), ("C3", "P3")}

@@ -79,4 +79,4 @@ def test_rules_cli_lists_and_checks():
     result = runner.invoke(app, ["rules"])
     assert result.exit_code == 0 and "pharmacy-co-swipe" in result.output
     result = runner.invoke(app, ["rules", "--check"])
-    assert result.exit_code == 0 and "valid" in result.output
+    assert result.exit_code == 0 and ("valid" in result.output or "有效" in result.output)

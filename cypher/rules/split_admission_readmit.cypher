@@ -4,7 +4,7 @@
 // level: high
 // status: stable
 // seeds: ["003 附件3 一.4", "000 三(一)1"]
-// params: {max_gap_d: 3, min_splits: 2}
+// params: {max_gap_d: 7, min_splits: 2}
 // emits: link
 // description: >
 //   A stay is split into several to bill more (分解住院): the patient is
@@ -13,7 +13,7 @@
 //   weight = splits, so institutions where this concentrates gather a ring.
 // falsepositives: >
 //   Planned chemotherapy cycles (readmission after two or three weeks, beyond
-//   max_gap_d); a genuine complication readmission (one split).
+//   max_gap_d = one week); a genuine complication readmission (one split).
 MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:AT]->(i:Institution)
 WHERE s1.begn_day IS NOT NULL AND s1.end_day > s1.begn_day
 MATCH (p)<-[:`FOR`]-(s2:Settlement)

@@ -69,3 +69,42 @@ LINK_LABELS = {
 
 def text(lang: str, key: str) -> str:
     return _TEXT.get(lang, _TEXT["zh"])[key]
+
+
+_CLI = {
+    "zh": {
+        "generated": "已生成 {settlements:,} 条结算, {patients:,} 名参保人, 植入 {rings} 个团伙和 {benign} 个正常对照组 → {out}",
+        "load_title": "数据加载", "read": "读取", "loaded": "已加载", "rejected": "拒收", "duplicates": "重复",
+        "rejected_reason": "  拒收 {count:,} 行 × {reason}", "rejects_file": "拒收明细: {path}",
+        "reject_rate": "{rejected:,}/{read:,} 行被拒收 ({rate:.1%}), 超过允许的 {limit:.1%}; 见 {path} (可用 --max-reject-rate 放宽)",
+        "graph_title": "图数据库 ({backend})", "kind": "类别", "name": "名称", "count": "数量",
+        "node": "节点", "relationship": "关系",
+        "period": "结算 {first} … {last}: 总额 ¥{total:,.2f}, 基金 ¥{fund:,.2f}, 退费 {refunds:,} 笔",
+        "recall_title": "各类型召回率 (Jaccard ≥ {threshold})", "recall": "召回率",
+        "precision": "植入 {planted} 个, 检出 {detected} 个, 前 {k} 名精确率: {precision:.2f}",
+        "benign": "前列团伙中的正常对照组: {hits}", "none": "无",
+        "demo_generated": "1/3 已生成 {settlements:,} 条结算 → {path}", "demo_loaded": "2/3 已加载",
+        "demo_scanned": "3/3 已扫描 → {path}", "rules_valid": "{n} 条规则全部有效",
+    },
+    "en": {
+        "generated": "wrote {settlements:,} settlements for {patients:,} patients, {rings} planted rings and "
+                     "{benign} benign groups to {out}",
+        "load_title": "load", "read": "read", "loaded": "loaded", "rejected": "rejected", "duplicates": "duplicates",
+        "rejected_reason": "  rejected {count:,} × {reason}", "rejects_file": "rejects: {path}",
+        "reject_rate": "{rejected:,} of {read:,} rows rejected ({rate:.1%}), above the allowed {limit:.1%}; "
+                       "see {path} (raise --max-reject-rate to accept)",
+        "graph_title": "graph ({backend})", "kind": "kind", "name": "name", "count": "count",
+        "node": "node", "relationship": "relationship",
+        "period": "settlements {first} … {last}: total ¥{total:,.2f}, fund ¥{fund:,.2f}, refunds {refunds:,}",
+        "recall_title": "recall@{threshold} by kind", "recall": "recall",
+        "precision": "planted {planted}, detected {detected}, precision in top {k}: {precision:.2f}",
+        "benign": "benign groups in the top rings: {hits}", "none": "none",
+        "demo_generated": "1/3 generated {settlements:,} settlements → {path}", "demo_loaded": "2/3 loaded",
+        "demo_scanned": "3/3 scanned → {path}", "rules_valid": "{n} rules valid",
+    },
+}
+
+
+def cli_text(lang: str, key: str, **values) -> str:
+    """A CLI message in the user's language."""
+    return _CLI.get(lang, _CLI["zh"])[key].format(**values)
