@@ -139,3 +139,43 @@ def test_parquet_and_xlsx(fixtures: Path, store, tmp_path: Path):
     frame.iloc[2:].to_excel(tmp_path / "b.xlsx", index=False)
     report = load_files([tmp_path / "a.parquet", tmp_path / "b.xlsx"], store)
     assert report.loaded == 4 and report.rejected == 0
+
+
+def test_district_with_injected_defects(district: Path, tmp_path: Path):
+    from ringscan.graph.embedded import EmbeddedBackend
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("persons.csv", "institutions.csv", "fee_details.csv"):
+        (data / name).write_bytes((district / name).read_bytes())
+    frame = pd.read_csv(district / "settlements.csv", dtype=str)
+    clean = len(frame)
+    defects = {  # row position → (column, bad value, expected reason)
+        10: ("psn_no", None, Reason.MISSING_ID),
+        20: ("setl_time", "2024-13-45 99:00:00", Reason.BAD_TIME),
+        30: ("medfee_sumamt", "一百元", Reason.BAD_AMOUNT),
+        40: ("medfee_sumamt", "99999999999", Reason.IMPOSSIBLE_AMOUNT),
+    }
+    for pos, (column, value, _) in defects.items():
+        frame.loc[pos, column] = value
+    stay = frame.index[frame["begndate"].notna()][0]
+    frame.loc[stay, "enddate"] = "2020-01-01"
+    conflict = frame.iloc[[50]].assign(medfee_sumamt=str(float(frame.loc[50, "medfee_sumamt"]) + 1000))
+    duplicate = frame.iloc[[60]]
+    frame = pd.concat([frame, conflict, duplicate], ignore_index=True)
+    frame.to_csv(data / "settlements.csv", index=False)
+    rejects_path = tmp_path / "rejects.csv"
+    with EmbeddedBackend(tmp_path / "db") as store:
+        report = load_files(sorted(data.glob("*.csv")), store, rejects_path=rejects_path)
+    assert _conserved(report)
+    rejects = pd.read_csv(rejects_path, dtype=str)
+    mine = rejects[rejects["file"].str.endswith("settlements.csv")]
+    reasons = {int(r.line): r.reason for r in mine.itertuples()}
+    for pos, (_, _, reason) in defects.items():
+        assert reasons[pos + 2] == reason  # header is line 1
+    assert reasons[stay + 2] == Reason.END_BEFORE_START
+    assert reasons[clean + 2] == Reason.CONFLICTING_DUPLICATE
+    assert report.duplicates == 1
+    # fee details of the rejected settlements are rejected too, never silently dropped
+    fee_rejects = rejects[rejects["file"].str.endswith("fee_details.csv")]
+    assert set(fee_rejects["reason"]) <= {Reason.UNKNOWN_SETTLEMENT}

@@ -59,22 +59,55 @@ def test_hub_links_are_scaled_down():
     assert G["Card|c0"]["Pharmacy|hub"]["weight"] == pytest.approx(plain["Card|c0"]["Pharmacy|hub"]["weight"] * 0.5)
 
 
+def _sittings(people, days=(19800, 19801)):
+    """Each listed person's card swiped in one chain at P1 on each day."""
+    return pd.DataFrame([{"setl_id": f"S-{p}-{d}", "mdtrt_cert_no": f"c{p}", "psn_no": p, "fixmedins_code": "P1",
+                          "place_label": "Pharmacy", "atddr_no": None, "setl_day": d, "setl_ts": d * 86400 + 60 * i,
+                          "fund_pay": 50.0, "refund": 0} for d in days for i, p in enumerate(people)])
+
+
+def _pair_links(group, settlements):
+    ids = lambda p: settlements.loc[settlements["psn_no"] == p, "setl_id"].tolist()  # noqa: E731
+    return [("pharmacy_swipe", "Card", f"c{a}", "Card", f"c{b}", 6, ids(a) + ids(b))
+            for i, a in enumerate(group) for b in group[i + 1:]]
+
+
+def _rings(persons, rows, settlements):
+    holders = {f"c{p}": p for p in persons["psn_no"]}
+    G = suspicion_graph(_links(rows), holders, persons)
+    return assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
+                          settlements, holders, {p: [f"c{p}"] for p in persons["psn_no"]}, household_of(persons, 5))
+
+
 def test_one_household_is_not_a_ring():
     persons = pd.DataFrame({"psn_no": ["p1", "p2", "p3", "s1", "s2", "s3"],
                             "addr": ["家1", "家1", "家1", "甲", "乙", "丙"], "tel": [None] * 6})
-    holders = {f"c{p}": p for p in persons["psn_no"]}
-    rows = []
-    for group in (["p1", "p2", "p3"], ["s1", "s2", "s3"]):
-        rows += [("pharmacy_swipe", "Card", f"c{a}", "Card", f"c{b}", 6, [f"S-{a}-{b}"])
-                 for i, a in enumerate(group) for b in group[i + 1:]]
-    G = suspicion_graph(_links(rows), holders, persons)
-    communities = detect_communities(G, seed=0)
-    settlements = pd.DataFrame({"setl_id": [r[6][0] for r in rows], "fixmedins_code": "P1", "place_label": "Pharmacy",
-                                "atddr_no": None, "setl_day": 19800, "fund_pay": 100.0, "refund": 0})
-    cards_of = {p: [f"c{p}"] for p in persons["psn_no"]}
-    rings = assemble_rings(G, communities, pd.DataFrame(columns=["rule", "entity_type", "entity_id"]), settlements,
-                           holders, cards_of, household_of(persons, 5))
+    settlements = _sittings(["p1", "p2", "p3", "s1", "s2", "s3"])
+    rows = _pair_links(["p1", "p2", "p3"], settlements) + _pair_links(["s1", "s2", "s3"], settlements)
+    rings = _rings(persons, rows, settlements)
     assert len(rings) == 1
     assert {m["id"] for m in rings[0].members if m["type"] == "Patient"} == {"s1", "s2", "s3"}
     assert rings[0].kind == "pharmacy_swipe" and 0 < rings[0].score <= 100
     assert rings[0].amount == 300.0
+
+
+def test_cards_that_only_meet_in_pairs_are_not_a_swipe_ring():
+    persons = pd.DataFrame({"psn_no": ["a", "b", "c"], "addr": ["甲", "乙", "丙"], "tel": [None] * 3})
+    # a–b meet on day 1, b–c on day 2, a–c on day 3: never three cards in one sitting
+    settlements = pd.concat([_sittings(["a", "b"], (1,)), _sittings(["b", "c"], (2,)), _sittings(["a", "c"], (3,))],
+                            ignore_index=True)
+    assert _rings(persons, _pair_links(["a", "b", "c"], settlements), settlements) == []
+
+
+def test_low_level_evidence_alone_is_not_a_ring():
+    persons = pd.DataFrame({"psn_no": list("abcdef"), "addr": ["同一楼"] * 6, "tel": [None] * 6})
+    links = _links([("shared_identifier", "Patient", a, "Patient", b, 0.4, []) for a in "abcdef" for b in "abcdef" if a < b])
+    links["level"] = "low"
+    G = suspicion_graph(links, {}, persons.assign(addr=list("甲乙丙丁戊己")))
+    rings = assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
+                           pd.DataFrame(), {}, {}, {})
+    assert rings == []
+    links["level"] = "medium"
+    G = suspicion_graph(links, {}, persons.assign(addr=list("甲乙丙丁戊己")))
+    assert len(assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
+                              pd.DataFrame(), {}, {}, {})) == 1

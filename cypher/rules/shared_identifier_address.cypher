@@ -12,7 +12,10 @@
 //   at least min_surnames different surnames links every pair of its holders;
 //   weight 2/holders, so an address adds about one unit per holder. Addresses
 //   of collective households (nursing homes, dormitories, 集体户) are skipped:
-//   many unrelated people live there by design.
+//   many unrelated people live there by design. Level low: exports often record
+//   addresses only to the building, and a nursing home's name need not contain
+//   a keyword, so an address alone never makes a ring — it strengthens rings
+//   that other rules found (see RingParams.min_corroboration).
 // falsepositives: >
 //   Families (2–5 people, one or two surnames); nursing homes and dormitories
 //   (collective_keywords); placeholder addresses on hundreds of records (max_holders).

@@ -19,7 +19,9 @@ from ..graph.stats import day_to_date
 from ..rules.catalogue import FAMILIES
 from .suspicion import node_key, split_key
 
-__all__ = ["RingParams", "Ring", "assemble_rings"]
+__all__ = ["RingParams", "Ring", "assemble_rings", "sessions"]
+
+SWIPE_KINDS = ("pharmacy_swipe", "shared_card")
 
 MEMBER_ORDER = {"Pharmacy": 0, "Institution": 1, "Doctor": 2, "Patient": 3, "Card": 4}
 
@@ -28,10 +30,20 @@ MEMBER_ORDER = {"Pharmacy": 0, "Institution": 1, "Doctor": 2, "Patient": 3, "Car
 class RingParams:
     min_persons: int = 3          # fewer people than this is not a ring
     min_households: int = 3       # one family fetching medicine for each other is not a ring
+    # A ring needs at least this much link weight from rules above level `low`:
+    # low-level evidence (a shared address) only strengthens what others found.
+    min_corroboration: float = 1e-9
     context_share: float = 0.2    # a place/doctor in this share of evidence joins as context
     full_amount: float = 100_000  # fund amount (¥) at which money counts fully in the score
     flag_bonus: float = 0.02
     max_flag_bonus: float = 0.10
+    # Card-swipe rings (pharmacy_swipe, shared_card) must show the stack of cards run
+    # through in one sitting: min_session_cards of the ring's cards in one chain of
+    # swipes (gaps ≤ session_gap_s) at one place, on at least min_sessions days.
+    # Cards that merely meet in pairs at a busy pharmacy never do.
+    min_session_cards: int = 3
+    min_sessions: int = 2
+    session_gap_s: int = 1800
 
 
 @dataclass
@@ -76,14 +88,15 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         families: dict[str, float] = {}
         rules: set[str] = set()
         evidence: set[str] = set()
-        total = 0.0
+        total = corroborated = 0.0
         for _, _, d in sub.edges(data=True):
             total += d["weight"]
+            corroborated += d.get("corroborated", d["weight"])
             rules |= d["rules"]
             evidence |= d["evidence"]
             for fam, w in d["families"].items():
                 families[fam] = families.get(fam, 0.0) + w
-        if not families:
+        if not families or corroborated < params.min_corroboration:
             continue
         members = set(actors)
         for key in actors:  # a card's holder and a person's cards belong to the ring
@@ -107,6 +120,10 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         flag_rules = set().union(*(flagged.get(k, set()) for k in members)) if flagged else set()
         n_flagged = sum(1 for k in members if k in flagged)
         kind = max(FAMILIES, key=lambda f: (families.get(f, 0.0), -FAMILIES.index(f)))
+        sittings = sessions(rows, {k[5:] for k in actors if k.startswith("Card|")}, params.min_session_cards,
+                            params.session_gap_s) if kind in SWIPE_KINDS else 0
+        if kind in SWIPE_KINDS and sittings < params.min_sessions:
+            continue
         bought = rows[rows["refund"] == 0] if len(rows) else rows
         amount = round(float(bought["fund_pay"].sum()) if len(bought) else 0.0, 2)
         strength = total / max(len(actors), 1)
@@ -115,7 +132,7 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         score = round(min(100.0, 100 * (1 - math.exp(-strength)) * money * bonus), 2)
         ordered = sorted(members, key=lambda k: (MEMBER_ORDER.get(split_key(k)[0], 9), k))
         days = rows["setl_day"] if len(rows) else pd.Series(dtype="int64")
-        zh, en = _explain(kind, ordered, rows, amount)
+        zh, en = _explain(kind, ordered, rows, amount, sittings)
         rings.append(Ring(
             id=_ring_id(sorted(actors)), kind=kind, score=score,
             members=[{"type": split_key(k)[0], "id": split_key(k)[1]} for k in ordered],
@@ -130,7 +147,26 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
     return rings
 
 
-def _explain(kind: str, members: list[str], rows: pd.DataFrame, amount: float) -> tuple[str, str]:
+def sessions(rows: pd.DataFrame, cards: set[str], min_cards: int, gap_s: int) -> int:
+    """Days on which at least ``min_cards`` of ``cards`` were swiped in one chain at one place.
+
+    >>> rows = pd.DataFrame({"mdtrt_cert_no": ["a", "b", "c", "a", "b"], "fixmedins_code": "P",
+    ...                      "setl_day": [1, 1, 1, 2, 2], "setl_ts": [0, 60, 120, 86400, 86460], "refund": 0})
+    >>> sessions(rows, {"a", "b", "c"}, 3, 600)
+    1
+    """
+    if not len(rows):
+        return 0
+    mine = rows[rows["mdtrt_cert_no"].isin(cards) & (rows["refund"] == 0)].sort_values("setl_ts")
+    days = set()
+    for (place, day), group in mine.groupby(["fixmedins_code", "setl_day"], sort=False):
+        chain = (group["setl_ts"].diff().fillna(0) > gap_s).cumsum()
+        if group.groupby(chain)["mdtrt_cert_no"].nunique().max() >= min_cards:
+            days.add(day)
+    return len(days)
+
+
+def _explain(kind: str, members: list[str], rows: pd.DataFrame, amount: float, sittings: int) -> tuple[str, str]:
     count = {t: sum(1 for k in members if k.startswith(t + "|")) for t in MEMBER_ORDER}
     n_days = int(rows["setl_day"].nunique()) if len(rows) else 0
     span = int(rows["setl_day"].max() - rows["setl_day"].min() + 1) if len(rows) else 0
@@ -142,10 +178,10 @@ def _explain(kind: str, members: list[str], rows: pd.DataFrame, amount: float) -
     money_en = f"fund money ¥{amount:,.0f}"
     c, p, d = count["Card"], count["Patient"], count["Doctor"]
     texts = {
-        "pharmacy_swipe": (f"{c} 张医保卡 {span} 天内在 {pharm} 家药店同时段连刷 {n_days} 次, {money_zh}",
-                           f"{c} insurance cards swiped together at {pharm} pharmacies on {n_days} days within {span} days; {money_en}"),
-        "shared_card": (f"{c} 张他人医保卡由同一医生在 {inst} 家医疗机构 {n_days} 天同时段批量结算, {money_zh}",
-                        f"{c} other people's cards billed back to back by one doctor at {inst} institutions on {n_days} days; {money_en}"),
+        "pharmacy_swipe": (f"{c} 张医保卡 {span} 天内在 {pharm} 家药店同时段连刷 {sittings} 次, {money_zh}",
+                           f"{c} insurance cards swiped together in {sittings} sittings at {pharm} pharmacies within {span} days; {money_en}"),
+        "shared_card": (f"{c} 张他人医保卡由同一医生在 {inst} 家医疗机构分 {sittings} 次批量结算 ({span} 天内), {money_zh}",
+                        f"{c} other people's cards billed back to back by one doctor at {inst} institutions in {sittings} sittings within {span} days; {money_en}"),
         "fake_admission": (f"{p} 名参保人在 {inst} 家医疗机构 {span} 天内分 {n_days} 批同进同出住院, {money_zh}",
                            f"{p} insured people admitted and discharged together at {inst} institutions in {n_days} batches within {span} days; {money_en}"),
         "doctor_collusion": (f"{d} 名医生为 {p} 名患者超量或跨院重复开药 {n_setl} 次, {money_zh}",

@@ -24,7 +24,7 @@ def detect_communities(G: nx.Graph, *, method: str = "louvain", seed: int = 0,
         raise ValueError(f"community method `{method}` unknown; use one of {', '.join(METHODS)}")
     H = nx.Graph()
     H.add_nodes_from(sorted(G.nodes))
-    H.add_weighted_edges_from(sorted((min(a, b), max(a, b), d[weight]) for a, b, d in G.edges(data=True)))
+    H.add_weighted_edges_from(sorted((min(a, b), max(a, b), d.get(weight, 1.0)) for a, b, d in G.edges(data=True)))
     if H.number_of_nodes() == 0:
         return []
     if method == "louvain":

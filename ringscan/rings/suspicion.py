@@ -85,9 +85,11 @@ def suspicion_graph(links: pd.DataFrame, holders: dict[str, str], persons: pd.Da
         if G.has_edge(a, b):
             data = G[a][b]
         else:
-            G.add_edge(a, b, weight=0.0, families={}, rules=set(), evidence=set())
+            G.add_edge(a, b, weight=0.0, corroborated=0.0, families={}, rules=set(), evidence=set())
             data = G[a][b]
         data["weight"] += w
+        if LEVELS[row.level] > LEVELS["low"]:
+            data["corroborated"] += w
         data["families"][row.family] = data["families"].get(row.family, 0.0) + w
         data["rules"].add(row.rule)
         data["evidence"].update(row.evidence)

@@ -294,10 +294,7 @@ class Traffic:
     def _plant_shared_identifier(self, size: float, jitter: float) -> None:
         gid, g = self.group("shared_identifier", True)
         people = self.recruit(self._size(8, 14, size))
-        if self.rng.random() < 0.5:  # the intermediary's phone …
-            self.pop.persons.loc[people, "tel"] = "1" + str(int(self.rng.integers(6 * 10**9, 7 * 10**9)))
-        else:  # … or its address
-            self.pop.persons.loc[people, "addr"] = f"浙江省杭州市上城区凯旋街道景芳路{int(self.rng.integers(1, 99))}号中介服务部"
+        self.pop.persons.loc[people, "tel"] = "1" + str(int(self.rng.integers(6 * 10**9, 7 * 10**9)))
         g.patients |= set(people.tolist())
 
     def _plant_split_admission(self, size: float, jitter: float) -> None:
