@@ -11,16 +11,15 @@ so read the ratios, not the seconds.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from common import arguments, district
+
 HERE = Path(__file__).resolve().parent
-SETTLEMENTS_PER_PATIENT = 7.3  # what the generator makes over 180 days
 
 _TASKS = {
     "pandas_read_csv": "import pandas as pd; pd.read_csv({settlements!r}, dtype=str)",
@@ -46,19 +45,8 @@ def _run(code: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settlements", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
-    from ringscan.synth.district import generate_district
-
-    data = HERE / "results" / f"district-{args.settlements}-{args.seed}"
-    if not (data / "truth.json").exists():
-        t = time.perf_counter()
-        info = generate_district(data, patients=int(args.settlements / SETTLEMENTS_PER_PATIENT), seed=args.seed)
-        print(f"generated {info.settlements:,} settlements in {time.perf_counter() - t:.1f}s")
+    args = arguments(__doc__)
+    data = district(args.settlements, args.seed)
     settlements = str(data / "settlements.csv")
     rows: dict[str, list[dict]] = {name: [] for name in _TASKS}
     for _ in range(args.repeat):

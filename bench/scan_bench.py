@@ -13,31 +13,24 @@ than reading and grouping the data once.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
 from pathlib import Path
 
+from common import arguments, district
+
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settlements", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     from ringscan.graph.embedded import EmbeddedBackend
     from ringscan.ingest.load import load_files
     from ringscan.rules.catalogue import load_catalogue
     from ringscan.scan import run_scan
-    from ringscan.synth.district import generate_district
-
-    data = HERE / "results" / f"district-{args.settlements}-{args.seed}"
-    if not (data / "truth.json").exists():
-        generate_district(data, patients=int(args.settlements / 7.3), seed=args.seed)
+    data = district(args.settlements, args.seed)
     db = HERE / "results" / f"scan-{args.settlements}-{args.seed}.lbdb"
     if not db.exists():  # load under another name so a killed run never leaves a half-loaded store
         partial = db.with_name(db.name + ".partial")
