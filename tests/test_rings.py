@@ -48,7 +48,7 @@ def test_household_links_are_discounted():
     holders = {"c1": "p1", "c2": "p2", "c3": "q1"}
     G = suspicion_graph(_links([("pharmacy_swipe", "Card", "c1", "Card", "c2", 5, []),
                                 ("pharmacy_swipe", "Card", "c1", "Card", "c3", 5, [])]), holders, persons)
-    assert G["Card|c1"]["Card|c2"]["weight"] == pytest.approx(0.1 * G["Card|c1"]["Card|c3"]["weight"])
+    assert G["Patient|p1"]["Patient|p2"]["weight"] == pytest.approx(0.1 * G["Patient|p1"]["Patient|q1"]["weight"])
 
 
 def test_hub_links_are_scaled_down():
@@ -111,3 +111,18 @@ def test_low_level_evidence_alone_is_not_a_ring():
     G = suspicion_graph(links, {}, persons.assign(addr=list("甲乙丙丁戊己")))
     assert len(assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
                               pd.DataFrame(), {}, {}, {})) == 1
+
+
+def test_a_card_and_its_holder_make_one_ring():
+    persons = pd.DataFrame({"psn_no": list("abcd"), "addr": list("甲乙丙丁"), "tel": [None] * 4})
+    holders = {f"c{p}": p for p in "abcd"}
+    settlements = _sittings(list("abcd"))
+    rows = _pair_links(list("abcd"), settlements)  # card–card evidence …
+    rows += [("doctor_collusion", "Doctor", "D1", "Patient", p, 8, []) for p in "abcd"]  # … and person evidence
+    G = suspicion_graph(_links(rows), holders, persons)
+    assert not any(node.startswith("Card|") for node in G)  # cards land on their holders
+    rings = assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
+                           settlements, holders, {p: [f"c{p}"] for p in "abcd"}, household_of(persons, 5))
+    assert len(rings) == 1
+    assert {m["type"] for m in rings[0].members} >= {"Card", "Patient", "Doctor"}
+    assert set(rings[0].family_weights) == {"pharmacy_swipe", "doctor_collusion"}

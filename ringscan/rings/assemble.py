@@ -120,7 +120,7 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         flag_rules = set().union(*(flagged.get(k, set()) for k in members)) if flagged else set()
         n_flagged = sum(1 for k in members if k in flagged)
         kind = max(FAMILIES, key=lambda f: (families.get(f, 0.0), -FAMILIES.index(f)))
-        sittings = sessions(rows, {k[5:] for k in actors if k.startswith("Card|")}, params.min_session_cards,
+        sittings = sessions(rows, {k[5:] for k in members if k.startswith("Card|")}, params.min_session_cards,
                             params.session_gap_s) if kind in SWIPE_KINDS else 0
         if kind in SWIPE_KINDS and sittings < params.min_sessions:
             continue

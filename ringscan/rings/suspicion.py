@@ -10,6 +10,11 @@ on one scale. Two safeguards keep hubs from gluing strangers together:
   other;
 * **degree cap**: a node with more than ``max_degree`` neighbours has its
   links scaled by ``max_degree / degree``.
+
+A card whose holder is known is the same actor as its holder: its links land
+on the holder's node, so card evidence (co-swipes, refunds) and person
+evidence (doctor links, co-admissions) about the same people make one ring,
+not two. Rings list the cards again through their holders.
 """
 from __future__ import annotations
 
@@ -73,8 +78,13 @@ def suspicion_graph(links: pd.DataFrame, holders: dict[str, str], persons: pd.Da
     """Build the weighted graph; edge attributes keep families, rules and evidence."""
     hh = households(persons, params.max_household)
     G = nx.Graph()
+    def actor(kind: str, ident: str) -> str:
+        if kind == "Card" and ident in holders:
+            return node_key("Patient", holders[ident])
+        return node_key(kind, ident)
+
     for row in links.itertuples(index=False):
-        a, b = node_key(row.a_type, row.a_id), node_key(row.b_type, row.b_id)
+        a, b = actor(row.a_type, row.a_id), actor(row.b_type, row.b_id)
         if a == b:
             continue
         w = LEVELS[row.level] * math.log2(1.0 + max(float(row.weight), 0.0))
