@@ -248,7 +248,7 @@ def scan(
     Example: ringscan scan --db demo.lbdb --out out --seed 0
     """
     from .graph.backend import open_backend
-    from .rules.catalogue import RuleError, load_catalogue
+    from .rules.catalogue import RuleError, load_catalogue, unknown_overrides
     from .scan import run_scan, write_scan
 
     from .report.render import render_report
@@ -260,6 +260,10 @@ def scan(
     except RuleError as exc:
         raise Failure(str(exc)) from exc
     overrides = _param_overrides(settings, param)
+    unknown = unknown_overrides(catalogue, overrides)
+    if unknown:
+        raise Failure(f"unknown rule parameter(s): {', '.join(unknown)}; `ringscan rules` lists the rules and "
+                      "each rule file's header its params")
     store = _run(open_backend, settings, read_only=True)
     try:
         with _progress(not as_json) as progress:

@@ -82,3 +82,15 @@ def test_front_end_catches_an_error():
     proc = subprocess.run([node, str(LINT / "lint.mjs")], input=json.dumps(bad), capture_output=True, text=True,
                           check=True)
     assert any("nope" in d["message"] for d in json.loads(proc.stdout))
+
+
+def test_parameter_overrides():
+    rule = {r.id: r for r in load_catalogue()}["pharmacy-co-swipe"]
+    assert rule.bound_params({"min_days": "3"})["min_days"] == 3
+    assert rule.bound_params({"min_days": 3, "pharmacy-co-swipe.min_days": 5})["min_days"] == 5
+    assert rule.bound_params({"card-pool-clinic.min_days": 9})["min_days"] == 2
+    with pytest.raises(RuleError):
+        rule.bound_params({"window_s": "ten minutes"})
+    from ringscan.rules.catalogue import unknown_overrides
+
+    assert unknown_overrides(load_catalogue(), {"min_days": 1, "nope.x": 1, "window_s": 3}) == ["nope.x"]

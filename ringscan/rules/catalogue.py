@@ -15,7 +15,7 @@ import yaml
 
 from ..config import CYPHER_DIR
 
-__all__ = ["Rule", "RuleError", "load_rule", "load_catalogue", "check_catalogue", "RULES_DIR",
+__all__ = ["Rule", "RuleError", "load_rule", "load_catalogue", "check_catalogue", "unknown_overrides", "RULES_DIR",
            "LINK_COLUMNS", "FLAG_COLUMNS", "FAMILIES"]
 
 RULES_DIR = CYPHER_DIR / "rules"
@@ -55,14 +55,31 @@ class Rule:
 
     def bound_params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Declared params with overrides applied (``"rule-id.param"`` beats ``"param"``)."""
+        overrides = overrides or {}
         params = dict(self.params)
-        for key, value in (overrides or {}).items():
-            rule, _, name = key.rpartition(".")
-            if name in params and rule in ("", self.id):
-                if rule == "" and f"{self.id}.{name}" in (overrides or {}):
-                    continue
-                params[name] = type(params[name])(value) if isinstance(params[name], (int, float)) and not isinstance(params[name], bool) else value
+        for name, default in self.params.items():
+            for key in (name, f"{self.id}.{name}"):  # the rule-specific key last, so it wins
+                if key in overrides:
+                    params[name] = _coerce_param(overrides[key], default, key)
         return params
+
+
+def _coerce_param(value: Any, default: Any, key: str) -> Any:
+    """An override takes the type of the declared default (numbers stay numbers)."""
+    try:
+        if isinstance(default, bool):
+            return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+        if isinstance(default, (int, float)):
+            return type(default)(value)
+    except (TypeError, ValueError) as exc:
+        raise RuleError(f"parameter `{key}` = {value!r} is not a {type(default).__name__}") from exc
+    return value
+
+
+def unknown_overrides(rules: list[Rule], overrides: dict[str, Any]) -> list[str]:
+    """Override keys that name no declared parameter of any rule."""
+    known = {name for r in rules for name in r.params} | {f"{r.id}.{name}" for r in rules for name in r.params}
+    return sorted(k for k in overrides if k not in known)
 
 
 def _split(text: str) -> tuple[str, str]:
