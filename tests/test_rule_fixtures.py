@@ -163,8 +163,10 @@ def test_doctor_visit_amount_without_fee_details(tmp_path):
         rows += [setl(f"K{p}-{v}", f"k{p}", "H1", 2 * v, doctor="D3", med="14", dise="N18.500", total=440.0)
                  for v in range(40)]
     rows += [setl(f"X{v}", "x", "H2", 3 + 10 * v, doctor="D9", med="14", dise="E11.900", total=4000.0) for v in range(9)]
+    # every five days at ordinary money per visit: frequency far above peers
+    rows += [setl(f"Y{v}", "y", "H2", 1 + 5 * v, doctor="D8", med="14", dise="E11.900", total=500.0) for v in range(30)]
     links = run(tmp_path, "doctor-visit-amount", rows)
-    assert pairs(links) == {("D9", "x")}
+    assert pairs(links) == {("D9", "x"), ("D8", "y")}
 
 
 def test_doctor_cross_hospital_duplicate(tmp_path):
