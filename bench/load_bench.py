@@ -24,9 +24,9 @@ HERE = Path(__file__).resolve().parent
 _TASKS = {
     "pandas_read_csv": "import pandas as pd; pd.read_csv({settlements!r}, dtype=str)",
     "ringscan_load": (
-        "from pathlib import Path; import shutil;"
+        "from pathlib import Path;"
         "from ringscan.graph.embedded import EmbeddedBackend; from ringscan.ingest.load import load_files;"
-        "db = Path({db!r}); shutil.rmtree(db, ignore_errors=True); db.unlink(missing_ok=True);"
+        "db = Path({db!r}); [p.unlink() for p in db.parent.glob(db.name + '*')];"
         "b = EmbeddedBackend(db); r = load_files(sorted(Path({data!r}).glob('*.csv')), b); b.close();"
         "print('ROWS', r.read)"
     ),

@@ -32,14 +32,13 @@ def main() -> None:
     from ringscan.scan import run_scan
     data = district(args.settlements, args.seed)
     db = HERE / "results" / f"scan-{args.settlements}-{args.seed}.lbdb"
-    if not db.exists():  # load under another name so a killed run never leaves a half-loaded store
-        partial = db.with_name(db.name + ".partial")
-        for stale in partial.parent.glob(partial.name + "*"):
+    complete = db.with_name(db.name + ".complete")
+    if not complete.exists():  # a killed run leaves no marker: start that store again
+        for stale in db.parent.glob(db.name + "*"):
             stale.unlink()
-        with EmbeddedBackend(partial) as store:
+        with EmbeddedBackend(db) as store:
             load_files(sorted(data.glob("*.csv")), store)
-        for part in sorted(partial.parent.glob(partial.name + "*")):
-            part.rename(part.with_name(part.name.replace(".partial", "")))
+        complete.touch()
     rules = load_catalogue()
     runs, baseline, rings = [], [], 0
     with EmbeddedBackend(db, read_only=True) as store:

@@ -58,6 +58,7 @@ class EmbeddedBackend:
         import ladybug
 
         self.path = Path(path)
+        self.read_only = read_only
         if read_only and not self.path.exists():
             raise BackendError(f"no graph database at {self.path}; load data first with `ringscan load FILES --db {self.path}`")
         try:
@@ -80,6 +81,8 @@ class EmbeddedBackend:
         return frame
 
     def close(self) -> None:
+        if not self.read_only:  # fold the write-ahead log into the database file now
+            self._conn.execute("CHECKPOINT")
         self._conn.close()
         self._db.close()
 
