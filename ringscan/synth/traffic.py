@@ -58,6 +58,7 @@ class Traffic:
         self.doc_count = counts
         self.used = np.zeros(len(pop.persons), dtype=bool)
         self.ring_places: set[int] = set()
+        self.ring_doctors: set[int] = set()
 
     # -- helpers -------------------------------------------------------------
     def add(self, **cols) -> None:
@@ -95,6 +96,16 @@ class Traffic:
         chosen = self.rng.choice(free, size=k, replace=False)
         self.ring_places |= {int(c) for c in chosen}
         return chosen
+
+    def fresh_doctors(self, places: np.ndarray) -> np.ndarray:
+        """One doctor per place that no other planted ring uses (rings never share a doctor)."""
+        chosen = []
+        for place in places:
+            pool = [d for d in range(self.doc_start[place], self.doc_start[place] + self.doc_count[place])
+                    if d not in self.ring_doctors and d not in chosen]
+            chosen.append(int(self.rng.choice(pool)) if pool else int(self.doctors_at(np.array([place]))[0]))
+        self.ring_doctors |= set(chosen)
+        return np.array(chosen)
 
     def group(self, kind: str, ring: bool) -> tuple[int, Group]:
         g = Group(kind, ring)
@@ -281,7 +292,7 @@ class Traffic:
         people = self.recruit(self._size(5, 9, size), min_age=40)
         hospitals = np.concatenate([self.kind["mid"], self.kind["big"]])
         two = rng.choice(hospitals, 2, replace=False)
-        doctors = self.doctors_at(two)
+        doctors = self.fresh_doctors(two)
         every = int(rng.integers(7, 12))
         self.chronic_visits(people, every=every, jitter=max(1, int(2 * jitter)), qty=(3.0, 5.0),
                             doctor=int(doctors[0]), group=gid)
