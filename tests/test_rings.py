@@ -126,3 +126,13 @@ def test_a_card_and_its_holder_make_one_ring():
     assert len(rings) == 1
     assert {m["type"] for m in rings[0].members} >= {"Card", "Patient", "Doctor"}
     assert set(rings[0].family_weights) == {"pharmacy_swipe", "doctor_collusion"}
+
+
+def test_a_phone_shared_across_addresses_is_not_a_household():
+    persons = pd.DataFrame({"psn_no": ["f1", "f2", "g1", "g2", "n1", "n2"],
+                            "addr": ["家", "家", "甲", "乙", None, None],
+                            "tel": ["139", "139", "155", "155", "186", "186"]})
+    homes = household_of(persons, 5)
+    assert homes["f1"] == homes["f2"]          # family: one address
+    assert "g1" not in homes and "g2" not in homes  # an intermediary's phone at two addresses
+    assert homes["n1"] == homes["n2"]          # no address on record: the phone decides

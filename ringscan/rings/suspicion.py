@@ -5,9 +5,9 @@ Nodes are ``"Type|id"`` strings (``Card|A3301…``). A link's weight becomes
 on one scale. Two safeguards keep hubs from gluing strangers together:
 
 * **household discount**: a link between two people (or their cards) who share
-  an address or phone that at most ``max_household`` people share is
-  multiplied by ``household_factor`` — family members fetch medicine for each
-  other;
+  an address that at most ``max_household`` people share (a phone, for people
+  with no address on record) is multiplied by ``household_factor`` — family
+  members fetch medicine for each other;
 * **degree cap**: a node with more than ``max_degree`` neighbours has its
   links scaled by ``max_degree / degree``.
 
@@ -46,12 +46,19 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]:
-    """psn_no → household identifiers (addr/tel shared by at most max_household people)."""
+    """psn_no → household identifiers, shared by 2 to max_household people.
+
+    A family shares an address (and often a phone); people at different
+    addresses who share a phone are not a family — that is an intermediary's
+    signature — so a phone marks a household only for people with no address
+    on record.
+    """
     out: dict[str, set[str]] = {}
-    for column in ("addr", "tel"):
+    has_addr = persons["addr"].notna() if "addr" in persons else pd.Series(False, index=persons.index)
+    for column, rows in (("addr", persons[has_addr]), ("tel", persons[~has_addr])):
         if column not in persons:
             continue
-        values = persons[["psn_no", column]].dropna()
+        values = rows[["psn_no", column]].dropna()
         sizes = values.groupby(column)["psn_no"].transform("nunique")
         small = values[(sizes >= 2) & (sizes <= max_household)]
         for psn, value in zip(small["psn_no"], small[column]):
