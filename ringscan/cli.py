@@ -423,14 +423,14 @@ def main() -> None:
         app(standalone_mode=False)
     except Failure as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     except typer.Abort:
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     except typer.Exit as exc:
-        raise SystemExit(exc.exit_code)
+        raise SystemExit(exc.exit_code) from None
     except ClickException as exc:  # usage errors: bad option, missing argument
         exc.show()
-        raise SystemExit(exc.exit_code)
+        raise SystemExit(exc.exit_code) from None
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ def test_load_then_stats_json(fixtures: Path, tmp_path: Path):
 def test_missing_column_exits_nonzero_with_one_clear_line(fixtures: Path, tmp_path: Path):
     path = tmp_path / "no_time.csv"
     pd.read_csv(fixtures / "settlements.csv", dtype=str).drop(columns=["setl_time"]).to_csv(path, index=False)
-    from ringscan.cli import main
     import subprocess, sys
 
     proc = subprocess.run([sys.executable, "-m", "ringscan", "load", str(path), "--db", str(tmp_path / "g")],

@@ -3,7 +3,6 @@ when RINGSCAN_NEO4J_URI is set (never a fake one)."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys

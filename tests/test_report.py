@@ -131,8 +131,8 @@ def test_pages_draw_offline_without_errors_in_chromium(hostile_scan: Path):
         for path in pages:
             page = context.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            page.on("console", lambda msg, errors=errors: errors.append(msg.text) if msg.type == "error" else None)
             page.goto(path.as_uri())
             if path.name != "index.html":
                 page.wait_for_function("window.ringscanNetwork !== undefined", timeout=15000)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from ringscan.graph.embedded import EmbeddedBackend
 from ringscan.ingest.load import load_files

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..graph.stats import day_to_date
 from ..rules.catalogue import RuleError, load_catalogue
 from .i18n import KIND_NAMES, TYPE_NAMES, text
 from .pages import esc, js_json, page

@@ -159,7 +159,7 @@ def sessions(rows: pd.DataFrame, cards: set[str], min_cards: int, gap_s: int) ->
         return 0
     mine = rows[rows["mdtrt_cert_no"].isin(cards) & (rows["refund"] == 0)].sort_values("setl_ts")
     days = set()
-    for (place, day), group in mine.groupby(["fixmedins_code", "setl_day"], sort=False):
+    for (_place, day), group in mine.groupby(["fixmedins_code", "setl_day"], sort=False):
         chain = (group["setl_ts"].diff().fillna(0) > gap_s).cumsum()
         if group.groupby(chain)["mdtrt_cert_no"].nunique().max() >= min_cards:
             days.add(day)
