@@ -125,6 +125,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     report = LoadReport()
     all_rejects: list[pd.DataFrame] = []
     frames: dict[str, pd.DataFrame] = {}
+    stored_settlements: pd.Index | None = None  # ids already in the store, read once
     for table in _TABLE_ORDER:
         mine = [b for b in batches if b.table == table]
         if not mine:
@@ -134,12 +135,15 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
         stored = _stored_hashes(backend, table, good)
+        if table == "settlements":
+            stored_settlements = stored.index
         kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, stored)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":
-            known = set(frames.get("settlements", pd.DataFrame(columns=["setl_id"]))["setl_id"])
-            known |= set(backend.query("MATCH (s:Settlement) RETURN s.setl_id AS k")["k"])
+            if stored_settlements is None:
+                stored_settlements = pd.Index(backend.query("MATCH (s:Settlement) RETURN s.setl_id AS k")["k"])
+            known = set(frames.get("settlements", pd.DataFrame(columns=["setl_id"]))["setl_id"]) | set(stored_settlements)
             orphan = ~kept["setl_id"].isin(known)
             for file, rows in kept[orphan].groupby("src_file", sort=False):
                 raw = next(b.raw for b in mine if b.file == file)

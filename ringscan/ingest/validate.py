@@ -19,6 +19,8 @@ __all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "row_has
 REJECT_COLUMNS = ["file", "line", "table", "field", "reason", "detail", "values"]
 
 SECONDS_PER_DAY = 86_400
+# Rounding tolerance (¥) when comparing fund payments with the total.
+AMOUNT_TOLERANCE = 0.01
 _EPOCH = pd.Timestamp("1970-01-01")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "ISO8601", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S", "%Y%m%d", "%Y/%m/%d")
 
@@ -151,7 +153,7 @@ def _settlement_checks(raw: pd.DataFrame, good: pd.DataFrame, checker: _Checker,
     checker.check(total.abs() > max_amount, "medfee_sumamt", Reason.IMPOSSIBLE_AMOUNT,
                   f"total above the plausible maximum {max_amount:,.0f}")
     fund = good["hifp_pay"].fillna(0) + good["acct_pay"].fillna(0)
-    checker.check(fund.abs() > total.abs() + 0.01, "hifp_pay", Reason.IMPOSSIBLE_AMOUNT,
+    checker.check(fund.abs() > total.abs() + AMOUNT_TOLERANCE, "hifp_pay", Reason.IMPOSSIBLE_AMOUNT,
                   "fund and account payments exceed the total")
     days = {}
     for column in ("begndate", "enddate"):

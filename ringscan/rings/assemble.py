@@ -2,7 +2,7 @@
 
 Score (0–100) = ``100 × (1 − e^(−strength)) × money × flags`` where
 ``strength`` is the ring's internal link weight per entity, ``money`` runs from
-0.6 to 1.0 with log10 of the fund amount (¥100,000 and above counts fully) and
+``money_floor`` (0.6) to 1.0 with log10 of the fund amount (¥100,000 and above counts fully) and
 each flagged member adds 2% (at most 10%). Kind is the family with the most
 internal link weight.
 """
@@ -35,6 +35,7 @@ class RingParams:
     min_corroboration: float = 1e-9
     context_share: float = 0.2    # a place/doctor in this share of evidence joins as context
     full_amount: float = 100_000  # fund amount (¥) at which money counts fully in the score
+    money_floor: float = 0.6      # the money factor of a ring with no fund money
     flag_bonus: float = 0.02
     max_flag_bonus: float = 0.10
     # Card-swipe rings (pharmacy_swipe, shared_card) must show the stack of cards run
@@ -127,7 +128,8 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         bought = rows[rows["refund"] == 0] if len(rows) else rows
         amount = round(float(bought["fund_pay"].sum()) if len(bought) else 0.0, 2)
         strength = total / max(len(actors), 1)
-        money = 0.6 + 0.4 * min(1.0, math.log10(1 + amount) / math.log10(1 + params.full_amount))
+        money = params.money_floor + (1 - params.money_floor) * min(
+            1.0, math.log10(1 + amount) / math.log10(1 + params.full_amount))
         bonus = 1 + min(params.max_flag_bonus, params.flag_bonus * n_flagged)
         score = round(min(100.0, 100 * (1 - math.exp(-strength)) * money * bonus), 2)
         ordered = sorted(members, key=lambda k: (MEMBER_ORDER.get(split_key(k)[0], 9), k))
