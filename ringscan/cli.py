@@ -12,12 +12,13 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 from typer._click.exceptions import ClickException
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
-from .report.i18n import cli_text
+from .report.i18n import KIND_NAMES, cli_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="ringscan: find collusive fraud rings in medical-insurance settlements (打击欺诈骗保).")
@@ -277,17 +278,21 @@ def scan(
         out.print_json(path.read_text(encoding="utf-8"))
         return
     zh = settings.lang == "zh"
-    table = Table(title=(f"风险团伙 {len(result.rings)} 个 → {path}" if zh else f"rings ({len(result.rings)}) → {path}"))
-    columns = ("排名", "团伙", "类型", "风险分", "人数", "基金 ¥", "时间段", "说明") if zh else \
-        ("rank", "id", "kind", "score", "people", "amount ¥", "period", "explanation")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    table = Table(title=(f"风险团伙 {len(result.rings)} 个 → {path}" if zh else f"rings ({len(result.rings)}) → {path}"),
+                  box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    columns = ("排名", "团伙", "风险分", "人数", "基金 ¥", "时间段", "类型") if zh else \
+        ("rank", "id", "score", "people", "fund ¥", "period", "kind")
+    for column in columns:  # everything but the kind keeps its width; the kind wraps
+        table.add_column(column, no_wrap=column not in ("类型", "kind"))
     for ring in result.rings:
         people = sum(m["type"] == "Patient" for m in ring.members)
-        table.add_row(str(ring.rank), ring.id, ring.kind, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
-                      f"{ring.first_seen or ''}…{ring.last_seen or ''}",
-                      ring.explanation if zh else ring.explanation_en)
+        table.add_row(str(ring.rank), ring.id, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
+                      f"{(ring.first_seen or '')[2:]}…{(ring.last_seen or '')[2:]}",
+                      KIND_NAMES[settings.lang].get(ring.kind, ring.kind))
     out.print(table)
+    for ring in result.rings:  # the explanation on its own line reads better than a squeezed column
+        out.print(f"{ring.rank:>3}. {ring.id}  {ring.explanation if zh else ring.explanation_en}",
+                  markup=False, highlight=False)
     out.print(("报告: " if zh else "report: ") + str(report.index))
 
 
