@@ -18,7 +18,8 @@ import pandas as pd
 from .graph.backend import GraphBackend, Progress
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
-from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
+from .graph.stats import day_to_date
+from .rings.suspicion import SuspicionParams, household_of, households, suspicion_graph
 from .rules.catalogue import Rule
 from .rules.run import run_rules
 
@@ -85,7 +86,8 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         holders = dict(zip(holders_df["card"], holders_df["psn"]))
         cards_of = holders_df.sort_values("card").groupby("psn")["card"].apply(list).to_dict()
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
-        G = suspicion_graph(output.links, holders, persons, suspicion)
+        known = households(persons, suspicion.max_household)
+        G = suspicion_graph(output.links, holders, persons, suspicion, known)
     with stage("communities"):
         if method == "gds":
             from .rings.gds import gds_communities
@@ -97,17 +99,15 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         evidence = sorted(set().union(*output.links["evidence"]) | set().union(*output.flags["evidence"])) \
             if len(output.links) or len(output.flags) else []
         settlements = _fetch_settlements(backend, evidence)
-        homes = household_of(persons, suspicion.max_household)
+        homes = household_of(persons, suspicion.max_household, known)
         rings = [r for r in assemble_rings(G, communities, output.flags, settlements, holders, cards_of, homes,
                                            ring_params) if r.score >= min_score]
         for i, ring in enumerate(rings, start=1):
             ring.rank = i
-    records = int(backend.query("MATCH (s:Settlement) RETURN count(s) AS n")["n"].iloc[0])
-    period = backend.query("MATCH (s:Settlement) RETURN min(s.setl_day) AS a, max(s.setl_day) AS b").iloc[0]
-    from .graph.stats import day_to_date
-
+    period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
+                           "max(s.setl_day) AS b").iloc[0]
     meta = {
-        "backend": backend.name, "started": started, "records": records,
+        "backend": backend.name, "started": started, "records": int(period["n"]),
         "period": [day_to_date(period["a"]), day_to_date(period["b"])],
         "rules": [r.id for r in rules], "params": output.params,
         "communities": {"method": method, "seed": seed}, "min_score": min_score,

@@ -108,9 +108,6 @@ class GraphFrames:
             frame = pd.concat([self.rels[key], frame])
         self.rels[key] = frame.drop_duplicates(subset=["from", "to", *props[:1]]).reset_index(drop=True)
 
-    def count(self) -> int:
-        return sum(len(f) for f in self.nodes.values()) + sum(len(f) for f in self.rels.values())
-
 
 def place_labels(settlements: pd.DataFrame, institutions: pd.DataFrame | None,
                  known: dict[str, str]) -> pd.Series:

@@ -18,21 +18,10 @@ from .readers import LINE_COL, read_table
 from .schema import TABLES, Mapping, MissingColumnError, canonical_columns, detect_table
 from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes, validate_table
 
-__all__ = ["LoadReport", "load_files", "RejectRateExceeded", "read_inputs"]
+__all__ = ["LoadReport", "load_files", "read_inputs"]
 
 # Order matters: fee details refer to settlements read in the same run.
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
-
-
-class RejectRateExceeded(RuntimeError):
-    """More rows were rejected than the allowed share (everything was still written)."""
-
-    def __init__(self, report: "LoadReport", limit: float):
-        self.report, self.limit = report, limit
-        super().__init__(
-            f"{report.rejected:,} of {report.read:,} rows rejected ({report.reject_rate:.1%}), above the "
-            f"allowed {limit:.1%}; see {report.rejects_path}. Raise --max-reject-rate to accept this."
-        )
 
 
 @dataclass

@@ -66,10 +66,14 @@ def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]
     return out
 
 
-def household_of(persons: pd.DataFrame, max_household: int) -> dict[str, str]:
-    """psn_no → a household id: people joined by small shared addresses/phones."""
+def household_of(persons: pd.DataFrame, max_household: int,
+                 known: dict[str, set[str]] | None = None) -> dict[str, str]:
+    """psn_no → a household id: people joined by small shared addresses/phones.
+
+    ``known`` is :func:`households` already computed for the same persons.
+    """
     B = nx.Graph()
-    for psn, ids in households(persons, max_household).items():
+    for psn, ids in (known if known is not None else households(persons, max_household)).items():
         for ident in ids:
             B.add_edge("psn:" + psn, ident)
     out = {}
@@ -81,9 +85,13 @@ def household_of(persons: pd.DataFrame, max_household: int) -> dict[str, str]:
 
 
 def suspicion_graph(links: pd.DataFrame, holders: dict[str, str], persons: pd.DataFrame,
-                    params: SuspicionParams = SuspicionParams()) -> nx.Graph:
-    """Build the weighted graph; edge attributes keep families, rules and evidence."""
-    hh = households(persons, params.max_household)
+                    params: SuspicionParams = SuspicionParams(),
+                    known: dict[str, set[str]] | None = None) -> nx.Graph:
+    """Build the weighted graph; edge attributes keep families, rules and evidence.
+
+    ``known`` is :func:`households` already computed for ``persons``.
+    """
+    hh = known if known is not None else households(persons, params.max_household)
     G = nx.Graph()
     def actor(kind: str, ident: str) -> str:
         if kind == "Card" and ident in holders:
