@@ -28,6 +28,17 @@ DIAGNOSES = pd.DataFrame([
     ("S72.000", "股骨颈骨折", None), ("I25.100", "冠状动脉粥样硬化性心脏病", None),
     ("O80.000", "单胎顺产", "2"), ("N40.x00", "前列腺增生", "1"), ("K80.200", "胆囊结石", None),
     ("M17.900", "膝关节病", None), ("Z51.102", "恶性肿瘤维持性化学治疗", None),
+    # Appended for the behaviour variants and look-alikes (rows above keep their
+    # positions, so the default district is unchanged): kidney disease behind
+    # dialysis, cancers behind chemotherapy, rehabilitation, injuries, check-ups.
+    ("N18.400", "慢性肾脏病4期", None), ("I12.000", "高血压性肾病", None), ("E11.201", "2型糖尿病性肾病", None),
+    ("N03.900", "慢性肾炎综合征", None), ("C50.900", "乳腺恶性肿瘤", "2"), ("C18.900", "结肠恶性肿瘤", None),
+    ("C16.900", "胃恶性肿瘤", None), ("I69.300", "脑梗死后遗症", None), ("G81.900", "偏瘫", None),
+    ("M51.202", "腰椎间盘突出", None), ("H25.900", "老年性白内障", None), ("Z00.000", "健康查体", None),
+    ("K76.000", "脂肪肝", None), ("E78.500", "高脂血症", None), ("S06.000", "脑震荡", None),
+    ("S82.200", "胫骨干骨折", None), ("S22.300", "肋骨骨折", None), ("S52.500", "桡骨下端骨折", None),
+    ("T00.900", "多处浅表损伤", None), ("I50.900", "心力衰竭", None), ("N39.000", "泌尿道感染", None),
+    ("J44.100", "慢性阻塞性肺病伴急性加重", None), ("I48.x00", "心房颤动", None),
 ], columns=["code", "name", "sex"])
 
 # med_list_codg, name, unit price, key drug (003 附件2 / 002 high-value chronic drugs)
@@ -40,6 +51,9 @@ DRUGS = pd.DataFrame([
     ("XR05XAF028A001", "复方甘草片", 0.1, False), ("XA02BCO011A001", "奥美拉唑肠溶胶囊", 1.1, False),
     ("XC09AAL161A001", "贝那普利片", 2.4, False), ("XA10BAE045A001", "二甲双胍片", 0.3, False),
     ("ZB01BAB0030", "感冒灵颗粒", 1.2, False),
+    # Appended key drugs (ordinary drugs would shift the background's draws).
+    ("XA10BKD209A001", "达格列净片", 4.6, True), ("XB01AFL089A001", "利伐沙班片", 9.5, True),
+    ("XB03XAC167B001", "重组人促红素注射液", 42.0, True),
 ], columns=["code", "name", "price", "key"])
 
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])

@@ -36,6 +36,7 @@ _COLUMNS = ("psn", "place", "doctor", "ts", "med_type", "begn_day", "end_day", "
 class Group:
     kind: str
     ring: bool
+    variant: str = "classic"  # the behaviour script that planted it (the scripts below are "classic")
     patients: set[int] = field(default_factory=set)
     places: set[int] = field(default_factory=set)
     doctors: set[int] = field(default_factory=set)
