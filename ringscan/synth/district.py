@@ -4,6 +4,12 @@
 settlements.csv, persons.csv, institutions.csv, fee_details.csv and
 truth.json. Same arguments → byte-identical files.
 
+``variants=`` and ``benign=`` (see catalogue.py) plant other behaviour
+variants of the ring families and other look-alikes; such a district also
+gets the everyday care the variants draw on (everyday.py), and its truth
+names each ring's ``variant`` and ``evidence``. Without them the district is
+the original one, file for file.
+
 >>> import tempfile, json, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> info = generate_district(d, patients=2000, days=60, seed=3)
@@ -21,6 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .catalogue import parse_benign, parse_variants, plant_lookalikes, plant_variants
+from .everyday import everyday_care, insure_elsewhere
+from .planter import Planter
 from .population import DIAGNOSES, DRUGS, make_places, make_population
 from .traffic import BENIGN_KINDS, RING_KINDS, Traffic
 
@@ -45,12 +54,16 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def generate_district(out_dir: Path | str, *, patients: int = 20_000, days: int = 180, seed: int = 1,
-                      background: float = 1.0, ring_size: float = 1.0, jitter: float = 1.0) -> DistrictInfo:
+                      background: float = 1.0, ring_size: float = 1.0, jitter: float = 1.0,
+                      variants: str | list[str] | None = None, benign: str | list[str] | None = None) -> DistrictInfo:
     """Write a synthetic district to ``out_dir``.
 
     ``background`` scales background volume, ``ring_size`` planted ring sizes
     and ``jitter`` the timing spread inside rings (robustness checks).
+    ``variants`` ("all", "default" or "family[:variant],…") and ``benign``
+    ("all", "default" or "kind,…") choose the planted behaviour.
     """
+    ring_plan, benign_plan = parse_variants(variants), parse_benign(benign)
     if patients < 500:
         raise ValueError("patients must be at least 500 for a district with every ring family")
     if days < 60:
@@ -61,10 +74,26 @@ def generate_district(out_dir: Path | str, *, patients: int = 20_000, days: int 
     pop = make_population(rng, patients, ref_year=START.year)
     places = make_places(rng, patients)
     start_ts = int((START - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1))
-    traffic = Traffic(rng, pop, places, days, start_ts)
-    traffic.plant_rings(patients, size_scale=ring_size, jitter_scale=jitter)
-    traffic.plant_benign(patients)
-    traffic.background(volume=background)
+    params = dict(patients=patients, days=days, seed=seed, background=background, ring_size=ring_size, jitter=jitter)
+    if ring_plan is None and benign_plan is None:  # the original district, unchanged
+        traffic = Traffic(rng, pop, places, days, start_ts)
+        traffic.plant_rings(patients, size_scale=ring_size, jitter_scale=jitter)
+        traffic.plant_benign(patients)
+        traffic.background(volume=background)
+    else:
+        traffic = Planter(rng, pop, places, days, start_ts)
+        insure_elsewhere(traffic)
+        if ring_plan is None:
+            traffic.plant_rings(patients, size_scale=ring_size, jitter_scale=jitter)
+        else:
+            plant_variants(traffic, ring_plan, patients, size=ring_size, jitter=jitter)
+        if benign_plan is None:
+            traffic.plant_benign(patients)
+        else:
+            plant_lookalikes(traffic, benign_plan, patients)
+        traffic.background(volume=background)
+        everyday_care(traffic, volume=background)
+        params.update(variants=_spec(ring_plan), benign=list(benign_plan) if benign_plan is not None else "default")
     events = traffic.frame()
 
     settlements = _settlements(events, pop, places)
@@ -75,8 +104,10 @@ def generate_district(out_dir: Path | str, *, patients: int = 20_000, days: int 
     _write_csv(persons, out / "persons.csv")
     _write_csv(institutions, out / "institutions.csv")
     _write_csv(fees, out / "fee_details.csv")
-    truth = _truth(traffic, events, settlements, pop, places, dict(patients=patients, days=days, seed=seed,
-                   background=background, ring_size=ring_size, jitter=jitter))
+    if ring_plan is None and benign_plan is None:
+        truth = _truth(traffic, events, settlements, pop, places, params)
+    else:
+        truth = _variant_truth(traffic, events, settlements, pop, places, params)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return DistrictInfo(out, len(settlements), patients, len(truth["rings"]), len(truth["benign"]))
 
@@ -162,3 +193,62 @@ def _truth(traffic: Traffic, events, settlements, pop, places, params: dict) -> 
         (rings if g.ring else benign).append(entry)
     return {"generator": "ringscan.synth", "params": params, "ring_kinds": list(RING_KINDS),
             "benign_kinds": list(BENIGN_KINDS), "rings": rings, "benign": benign}
+
+
+def _spec(plan: dict[str, tuple[str, ...]] | None) -> str | list[str]:
+    return "default" if plan is None else [f"{family}:{v}" for family, vs in plan.items() for v in vs]
+
+
+def _variant_truth(traffic: Traffic, events, settlements, pop, places, params: dict) -> dict:
+    """Truth for a district with variants: a ring's members are those with their own settlements in its evidence.
+
+    Evidence is every settlement a group produced (its ``setl_ids``, kept
+    under the original key too). A look-alike's members are the people and
+    places it was made of, whether or not they settled in it (a placeholder
+    phone has no settlements of its own).
+    """
+    codes = places.places["fixmedins_code"].to_numpy()
+    is_pharm = (places.places["fixmedins_type"] == "2").to_numpy()
+    psn_no = pop.persons["psn_no"].to_numpy()
+    dr_no = places.doctors["atddr_no"].to_numpy()
+    planted = pd.DataFrame({"group": events["group"].to_numpy(), "setl": settlements["setl_id"].to_numpy(),
+                            "psn": events["psn"].to_numpy(), "place": events["place"].to_numpy(),
+                            "doctor": events["doctor"].to_numpy()})
+    planted = planted[planted["group"] >= 0]
+    by_group = {int(gid): sub for gid, sub in planted.groupby("group", sort=True)}
+    empty = planted.iloc[:0]
+    rings, benign = [], []
+    counters: dict[str, int] = {}
+    variants: dict[str, list[str]] = {}
+    for gid, g in enumerate(traffic.groups):
+        counters[g.kind] = counters.get(g.kind, 0) + 1
+        sub = by_group.get(gid, empty)
+        seen = set(sub["psn"].tolist())
+        if g.ring:
+            patients = sorted(seen) if seen else sorted(g.patients)  # a classic identifier ring has no settlements
+            doctors = sorted(set(sub.loc[sub["doctor"] >= 0, "doctor"].tolist()) | g.doctors)
+            variants.setdefault(g.kind, [])
+            if g.variant not in variants[g.kind]:
+                variants[g.kind].append(g.variant)
+        else:
+            patients = sorted(seen | g.patients)
+            doctors = sorted(g.doctors)
+        place_ids = sorted(set(sub["place"].tolist()) | g.places)
+        members = {
+            "Patient": psn_no[patients].tolist(), "Card": pop.cards[patients].tolist(),
+            "Doctor": dr_no[doctors].tolist(),
+            "Institution": [codes[q] for q in place_ids if not is_pharm[q]],
+            "Pharmacy": [codes[q] for q in place_ids if is_pharm[q]],
+        }
+        evidence = sub["setl"].tolist()
+        entry = {"id": f"{g.kind}-{counters[g.kind]}", "kind": g.kind}
+        if g.ring:
+            entry["variant"] = g.variant
+        entry["members"] = {k: v for k, v in members.items() if v}
+        if g.ring:
+            entry["evidence"] = evidence
+        entry["setl_ids"] = evidence
+        (rings if g.ring else benign).append(entry)
+    kinds = lambda entries: list(dict.fromkeys(e["kind"] for e in entries))
+    return {"generator": "ringscan.synth", "params": params, "ring_kinds": kinds(rings), "benign_kinds": kinds(benign),
+            "variants": variants, "rings": rings, "benign": benign}
