@@ -75,23 +75,45 @@ def _run(fn, *args, **kwargs):
 
 @app.command()
 def generate(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write the district into.")],
+    out_dir: Annotated[Optional[Path], typer.Argument(help="Folder to write the district into.")] = None,
     patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
     days: Annotated[int, typer.Option(help="Length of the period in days.")] = 180,
     seed: Annotated[int, typer.Option(help="Random seed; same seed → same files.")] = 1,
     background: Annotated[float, typer.Option(help="Background volume multiplier.")] = 1.0,
     ring_size: Annotated[float, typer.Option(help="Planted ring size multiplier.")] = 1.0,
     jitter: Annotated[float, typer.Option(help="Timing spread multiplier inside rings.")] = 1.0,
+    variants: Annotated[Optional[str], typer.Option(
+        help="Ring behaviour variants to plant: default (one classic script per family, as before), all "
+             "(every variant of every family, twice per 20,000 patients), or a comma list of families and "
+             "family:variant, e.g. pharmacy_swipe:rotating,fake_admission. --list-variants shows them.")] = None,
+    benign: Annotated[Optional[str], typer.Option(
+        help="Benign look-alikes to plant: default (the original set), all, or a comma list of kinds, "
+             "e.g. dialysis_cohort,placeholder_phone.")] = None,
+    list_variants: Annotated[bool, typer.Option(
+        "--list-variants", help="Print every family's variants and every look-alike with what it models, then exit.")] = False,
     lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None,
 ) -> None:
     """Write a synthetic district (settlements, persons, institutions, fee details, truth.json).
 
-    Example: ringscan generate demo --patients 20000 --seed 1
+    Example: ringscan generate demo --patients 20000 --seed 1 --variants all --benign all
     """
+    from .synth.catalogue import describe
     from .synth.district import generate_district
 
-    info = _run(generate_district, out_dir, patients=patients, days=days, seed=seed,
-                background=background, ring_size=ring_size, jitter=jitter)
+    if list_variants:
+        catalogue = describe()
+        for family, described in catalogue["rings"].items():
+            out.print(family, style="bold", highlight=False)
+            for name, text in described.items():
+                out.print(f"  {family}:{name}  {text}", markup=False, highlight=False, soft_wrap=True)
+        out.print("benign", style="bold", highlight=False)
+        for kind, text in catalogue["benign"].items():
+            out.print(f"  {kind}  {text}", markup=False, highlight=False, soft_wrap=True)
+        return
+    if out_dir is None:
+        raise Failure("give the folder to write the district into: ringscan generate DIR")
+    info = _run(generate_district, out_dir, patients=patients, days=days, seed=seed, background=background,
+                ring_size=ring_size, jitter=jitter, variants=variants, benign=benign)
     lang = _settings(None, lang=lang).lang
     out.print(cli_text(lang, "generated", settlements=info.settlements, patients=info.patients, rings=info.rings,
                        benign=info.benign, out=out_dir))
