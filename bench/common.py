@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -26,4 +28,25 @@ def district(settlements: int, seed: int) -> Path:
         t = time.perf_counter()
         info = generate_district(data, patients=int(settlements / SETTLEMENTS_PER_PATIENT), seed=seed)
         print(f"generated {info.settlements:,} settlements in {time.perf_counter() - t:.1f}s")
+    return data
+
+
+def generated(patients: int, seed: int, **options) -> Path:
+    """A district generated with ``options`` (e.g. variants="all", benign="all"), cached under bench/results/.
+
+    The cache key is the options plus the generator's source, so a changed
+    generator makes a new district instead of reusing a stale one.
+    """
+    from ringscan.synth.district import generate_district
+
+    synth = Path(__file__).resolve().parent.parent / "ringscan" / "synth"
+    key = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    for source in sorted(synth.glob("*.py")):
+        key.update(source.read_bytes())
+    data = RESULTS / f"district-{patients}-{seed}-{key.hexdigest()[:10]}"
+    if not (data / "truth.json").exists():
+        t = time.perf_counter()
+        info = generate_district(data, patients=patients, seed=seed, **options)
+        print(f"generated {data.name}: {info.settlements:,} settlements, {info.rings} rings, "
+              f"{info.benign} look-alikes in {time.perf_counter() - t:.1f}s", flush=True)
     return data
