@@ -39,7 +39,7 @@ def _carriers(p: Planter, recruits: np.ndarray) -> np.ndarray:
 def _outpatient_scheme(p: Planter, gid: int, recruits: np.ndarray, jitter: float) -> None:
     """Escorted outings: on 3–6 days a batch of the recruits is seen by the same doctor, one after another."""
     rng = p.rng
-    place = p.ring_place(np.concatenate([p.kind["clinic"], p.kind["mid"]]))
+    place = p.ring_place(p.kind["clinic"], p.kind["mid"])
     doctor = p.ring_doctor(place)
     gap = (int(ESCORT_GAP_S[0] * jitter), max(int(ESCORT_GAP_S[1] * jitter), int(ESCORT_GAP_S[0] * jitter) + 1))
     for day in p.spaced_days(int(rng.integers(3, 7)), OUTING_GAP):
@@ -65,7 +65,7 @@ def phone_admission(p: Planter, gid: int, size: float, jitter: float) -> None:
     rng = p.rng
     recruits = _recruits(p, size)
     p.pop.persons.loc[_carriers(p, recruits), "tel"] = p.new_phone()
-    place = p.ring_place(np.concatenate([p.kind["clinic"], p.kind["mid"]]))
+    place = p.ring_place(p.kind["clinic"], p.kind["mid"])
     doctors = np.array([p.ring_doctor(place) for _ in range(int(rng.integers(1, 3)))])
     waiting = rng.permutation(recruits)
     waves = p.spaced_days(int(rng.integers(2, 5)), OUTING_GAP)

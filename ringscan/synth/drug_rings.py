@@ -41,7 +41,7 @@ def _over_prescribe(p: Planter, gid: int, size: float, jitter: float, *, every: 
                     factor: tuple[float, float]) -> None:
     rng = p.rng
     patients, dise, drug, monthly = _resale_ring(p, size)
-    place = p.ring_place(p.hospitals())
+    place = int(rng.choice(p.hospitals()))  # the scheme is the doctor's, not the hospital's
     doctor = p.ring_doctor(place)
     spread = max(0, int(round(2 * jitter)))
     for patient, dx in zip(patients, dise):
@@ -64,8 +64,7 @@ def cross_hospital(p: Planter, gid: int, size: float, jitter: float) -> None:
     """near-normal monthly refills at one doctor, and the same drug again from a doctor at another hospital within 30 days"""
     rng = p.rng
     patients, dise, drug, monthly = _resale_ring(p, size)
-    first = p.ring_place(p.hospitals())
-    second = p.ring_place(np.array([h for h in p.hospitals() if h != first]))
+    first, second = (int(h) for h in rng.choice(p.hospitals(), 2, replace=False))
     doctors = (p.ring_doctor(first), p.ring_doctor(second))
     for patient, dx in zip(patients, dise):
         days = p.cadence(int(rng.integers(0, 30)), (26, 34))

@@ -88,8 +88,8 @@ def ordinary_refunds(p: Planter, gid: int, g: Group, n_patients: int) -> None:
             day = int(rng.integers(0, p.days - 3))
             at_pharmacy = rng.random() < 0.7
             place = int(rng.choice(p.kind["pharmacy"] if at_pharmacy else p.kind["clinic"]))
-            drug = int(ORDINARY_DRUGS[rng.integers(len(ORDINARY_DRUGS))]) if rng.random() < 0.7 else \
-                int(p.chronic_plan(1)[1][0])
+            drug = int(ORDINARY_DRUGS[rng.integers(len(ORDINARY_DRUGS))]) if rng.random() < 0.7 or not at_pharmacy \
+                else int(p.chronic_plan(1)[1][0])
             cnt, total = p.pharmacy_bill(np.array([drug]), rng.lognormal(4.0, 0.6, 1))
             fund = rng.uniform(0.3, 1.0)
             med_type = "41" if at_pharmacy else "11"

@@ -55,6 +55,12 @@ CHRONIC_FEE = (10.0, 25.0)
 class Planter(Traffic):
     """Traffic plus the building blocks of planted behaviour."""
 
+    def add(self, **cols) -> None:
+        """As Traffic.add; a script whose events all fell outside the period adds nothing."""
+        if any(np.ndim(v) > 0 and len(v) == 0 for v in cols.values()):
+            return
+        super().add(**cols)
+
     # -- groups and people ---------------------------------------------------
     def ring(self, family: str, variant: str) -> tuple[int, Group]:
         gid, g = self.group(family, True)
@@ -97,9 +103,21 @@ class Planter(Traffic):
     def hospitals(self) -> np.ndarray:
         return np.concatenate([self.kind["mid"], self.kind["big"]])
 
-    def ring_place(self, pool: np.ndarray) -> int:
-        """A place no other planted ring uses, while there is one."""
-        return int(self.fresh_places(np.asarray(pool), 1)[0])
+    def ring_place(self, *pools: np.ndarray) -> int:
+        """A place no other ring's scheme runs at: from the first pool with a free one, else any of the first.
+
+        Two schemes at one clinic or ward would be one network, and truth would
+        say two rings; a place runs out only in very small districts.
+        """
+        for pool in pools:
+            free = [int(q) for q in pool if int(q) not in self.ring_places]
+            if free:
+                chosen = int(self.rng.choice(free))
+                break
+        else:
+            chosen = int(self.rng.choice(pools[0]))
+        self.ring_places.add(chosen)
+        return chosen
 
     def ring_doctor(self, place: int) -> int:
         """A doctor at ``place`` no other planted ring uses (who also sees ordinary patients)."""

@@ -33,8 +33,9 @@ AT_COMMUNITY_HOSPITAL = 0.7
 
 
 def _ward(p: Planter) -> int:
-    pool = p.kind["clinic"] if p.rng.random() < AT_COMMUNITY_HOSPITAL else p.kind["mid"]
-    return p.ring_place(pool)
+    if p.rng.random() < AT_COMMUNITY_HOSPITAL:
+        return p.ring_place(p.kind["clinic"], p.kind["mid"])
+    return p.ring_place(p.kind["mid"], p.kind["clinic"])
 
 
 def _doctors(p: Planter, place: int, k: int) -> np.ndarray:
@@ -130,7 +131,7 @@ def _split_stays(p: Planter, gid: int, size: float, *, segments: tuple[int, int]
     """Each patient's real stays cut into ``segments`` pieces with a ``gap`` of days between them."""
     rng = p.rng
     patients = p.people(4, 8, size, min_age=30)
-    place = p.ring_place(p.hospitals())
+    place = p.ring_place(p.hospitals(), p.kind["clinic"])  # community hospitals have wards too
     doctor = p.ring_doctor(place)
     for patient in patients:
         dise = DX[rng.choice(SPLIT_DX)]
@@ -158,7 +159,7 @@ def month_end(p: Planter, gid: int, size: float, jitter: float) -> None:
     """long stays cut at every month end (出院 on the last day, 入院 on the 1st) to stay under monthly caps"""
     rng = p.rng
     patients = p.people(4, 8, size, min_age=30)
-    place = p.ring_place(p.hospitals())
+    place = p.ring_place(p.hospitals(), p.kind["clinic"])  # community hospitals have wards too
     doctor = p.ring_doctor(place)
     firsts = p.month_starts()
     if len(firsts) == 0:
