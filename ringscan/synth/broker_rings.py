@@ -26,6 +26,15 @@ SCHEME_FEE_FACTOR = (1.5, 3.0)
 ESCORT_GAP_S = (180, 1200)
 # Days between two escorted outings or admission waves.
 OUTING_GAP = (10, 35)
+# Escorted outpatient outings per scheme, and the share of recruits brought along each time.
+OUTINGS = (3, 6)
+OUTING_SHARE = (0.4, 0.8)
+# An admission scheme: waves of admissions to a small ward's one or two doctors; everyone is
+# admitted once, a few come back in a later wave; soft diagnoses, stays of 4–10 days.
+WAVES = (2, 4)
+WAVE_DOCTORS = (1, 2)
+COME_BACK = 0.15
+WAVE_STAY = (4, 10)
 
 
 def _recruits(p: Planter, size: float) -> np.ndarray:
@@ -42,8 +51,8 @@ def _outpatient_scheme(p: Planter, gid: int, recruits: np.ndarray, jitter: float
     place = p.ring_place(p.kind["clinic"], p.kind["mid"])
     doctor = p.ring_doctor(place)
     gap = (int(ESCORT_GAP_S[0] * jitter), max(int(ESCORT_GAP_S[1] * jitter), int(ESCORT_GAP_S[0] * jitter) + 1))
-    for day in p.spaced_days(int(rng.integers(3, 7)), OUTING_GAP):
-        batch = recruits[rng.random(len(recruits)) < rng.uniform(0.4, 0.8)]
+    for day in p.spaced_days(int(rng.integers(OUTINGS[0], OUTINGS[1] + 1)), OUTING_GAP):
+        batch = recruits[rng.random(len(recruits)) < rng.uniform(*OUTING_SHARE)]
         if len(batch) < 2:
             batch = rng.choice(recruits, 2, replace=False)
         batch = rng.permutation(batch)
@@ -66,20 +75,22 @@ def phone_admission(p: Planter, gid: int, size: float, jitter: float) -> None:
     recruits = _recruits(p, size)
     p.pop.persons.loc[_carriers(p, recruits), "tel"] = p.new_phone()
     place = p.ring_place(p.kind["clinic"], p.kind["mid"])
-    doctors = np.array([p.ring_doctor(place) for _ in range(int(rng.integers(1, 3)))])
+    staff = int(rng.integers(WAVE_DOCTORS[0], WAVE_DOCTORS[1] + 1))
+    doctors = np.array([p.ring_doctor(place) for _ in range(staff)])
     waiting = rng.permutation(recruits)
-    waves = p.spaced_days(int(rng.integers(2, 5)), OUTING_GAP)
+    waves = p.spaced_days(int(rng.integers(WAVES[0], WAVES[1] + 1)), OUTING_GAP)
     for k, base in enumerate(waves):
         # Everyone is admitted once; a few come back in a later wave.
         wave = np.array_split(waiting, len(waves))[k]
-        again = recruits[rng.random(len(recruits)) < 0.15]
+        again = recruits[rng.random(len(recruits)) < COME_BACK]
         wave = np.unique(np.concatenate([wave, again])) if k else wave
         if len(wave) == 0:
             continue
         n = len(wave)
         spread = max(1, int(round(jitter)))
+        dise = np.array([DX[c] for c in rng.choice(SOFT_STAY_DX, n)])
         p.stays(gid, wave, place, doctors[rng.integers(0, len(doctors), n)], base + rng.integers(0, spread + 1, n),
-                rng.integers(4, 11, n), np.array([DX[c] for c in rng.choice(SOFT_STAY_DX, n)]), per_day=FAKE_PER_DAY)
+                rng.integers(WAVE_STAY[0], WAVE_STAY[1] + 1, n), dise, per_day=FAKE_PER_DAY)
 
 
 def address_outpatient(p: Planter, gid: int, size: float, jitter: float) -> None:

@@ -100,7 +100,8 @@ def everyday_care(p: Planter, volume: float = 1.0) -> None:
     psn = rng.integers(0, n, m)
     place = evening[rng.integers(0, len(evening), m)]
     drug, cnt, total = p.outpatient_bill(m)
-    p.add(psn=psn, place=place, doctor=p.doctors_at(place), ts=p.day_ts(rng.integers(0, days, m), p.clock(m, EVENING_HOURS)),
+    p.add(psn=psn, place=place, doctor=p.doctors_at(place),
+          ts=p.day_ts(rng.integers(0, days, m), p.clock(m, EVENING_HOURS)),
           med_type="11", dise=p.outpatient_dx(psn), drug=drug, cnt=cnt, total=total, fund_ratio=rng.uniform(0.5, 0.8, m))
 
     m = rng.poisson(SMALL_WARD_STAYS * scale * n)
@@ -162,7 +163,8 @@ def _readmissions(p: Planter) -> None:
     if n == 0:
         return
     same = rng.random(n) < 0.5
-    dise = np.where(same, again["dise"].to_numpy(), np.array([DX[c] for c in SMALL_WARD_DX])[rng.integers(0, len(SMALL_WARD_DX), n)])
+    other = np.array([DX[c] for c in SMALL_WARD_DX])[rng.integers(0, len(SMALL_WARD_DX), n)]
+    dise = np.where(same, again["dise"].to_numpy(), other)
     place = again["place"].to_numpy()
     p.stays(-1, again["psn"].to_numpy(), place, p.doctors_at(place), begin, rng.integers(2, 12, n), dise,
             per_day=(500.0, 1100.0), fund_ratio=(0.6, 0.85))

@@ -31,18 +31,29 @@ TRUNCATED_HOUSEHOLDS = (20, 50)
 REFUNDERS_PER_20K = 45
 REFUND_AGAIN = 0.1      # most refund once
 REFUND_PARTIAL = 0.2
+REFUND_PARTIAL_SHARE = (0.3, 0.8)
+REFUND_DELAY_S = (600, 3 * 86_400)  # ten minutes to three days, as the background's refunds
 # A planned surgery day: one theme (cataract list, joint replacement, gallbladder) per day.
 SURGERY_THEMES = (("H25.900", (5500.0, 9000.0), (1, 3)), ("M17.900", (38000.0, 60000.0), (5, 10)),
                   ("K80.200", (12000.0, 20000.0), (2, 5)))
 SURGERY_OWN_THEME = 0.85
+SURGERY_PATIENTS = (8, 16)
+ADMITTED_EVENING_BEFORE = 0.3
 # A company health check: working-age staff on one or two mornings; most have no finding.
 CHECK_FINDINGS = ("Z00.000",) * 6 + ("K76.000", "E78.500", "I10.x00", "E11.900")
 CHECK_YUAN = (150.0, 600.0)
+CHECK_STAFF = (30, 80)
+SECOND_MORNING = 0.4        # the check is spread over two mornings for part of the staff
 # A road accident's injuries, and the share sent home from the emergency room the same day.
 INJURY_DX = ("S72.000", "S06.000", "S82.200", "S22.300", "S52.500", "T00.900", "T00.900")
 SENT_HOME = 0.4
+ACCIDENT_VICTIMS = (8, 20)
+ACCIDENT_STAY = (2, 25)
 # Why nursing-home residents go to hospital: each on their own, at their own times.
 ELDERLY_STAY_DX = ("J18.900", "I63.900", "I50.900", "N39.000", "J44.100", "S72.000")
+RESIDENTS = (15, 30)
+RESIDENT_STAYS = (0, 3)     # admissions per resident in the period
+RESIDENT_STAY_DAYS = (4, 14)
 
 
 def family_pharmacy(p: Planter, gid: int, g: Group, n_patients: int) -> None:
@@ -98,9 +109,11 @@ def ordinary_refunds(p: Planter, gid: int, g: Group, n_patients: int) -> None:
             bought = p.day_ts(np.array([day]), p.clock(1, PHARMACY_HOURS if at_pharmacy else CLINIC_HOURS))
             p.add(psn=person, place=place, doctor=doctor, ts=bought, med_type=med_type, dise=dise, drug=drug,
                   cnt=cnt, total=total, fund_ratio=fund, group=gid)
-            units = np.maximum(1, np.round(cnt * rng.uniform(0.3, 0.8))) if rng.random() < REFUND_PARTIAL else cnt
-            later = bought + rng.integers(600, 3 * 86_400)
-            p.refund(gid, person, place, later, drug=drug, cnt=units, total=np.minimum(np.round(units * PRICE[drug], 2), total),
+            units = np.maximum(1, np.round(cnt * rng.uniform(*REFUND_PARTIAL_SHARE))) if rng.random() < REFUND_PARTIAL \
+                else cnt
+            later = bought + rng.integers(*REFUND_DELAY_S)
+            back = np.minimum(np.round(units * PRICE[drug], 2), total)
+            p.refund(gid, person, place, later, drug=drug, cnt=units, total=back,
                      fund_ratio=fund, med_type=med_type, doctor=doctor, dise=dise)
     g.patients |= set(people.tolist())
 
@@ -138,12 +151,12 @@ def surgery_day(p: Planter, gid: int, g: Group, n_patients: int) -> None:
     """a planned surgery day: 8–16 patients admitted together once (a cataract list, joint replacements)"""
     rng = p.rng
     theme, yuan, los = SURGERY_THEMES[int(rng.integers(len(SURGERY_THEMES)))]
-    patients = p.people(8, 16, min_age=50)
+    patients = p.people(*SURGERY_PATIENTS, min_age=50)
     hospital = int(rng.choice(p.kind["big"]))
     surgeons = p.staff(hospital, int(rng.integers(1, 3)))
     n = len(patients)
     day = int(rng.integers(1, p.days - 12))
-    begin = day - (rng.random(n) < 0.3)  # some come in the evening before
+    begin = day - (rng.random(n) < ADMITTED_EVENING_BEFORE)
     dise = np.where(rng.random(n) < SURGERY_OWN_THEME, DX[theme], p.outpatient_dx(patients))
     stay = rng.integers(los[0], los[1] + 1, n)
     p.stays(gid, patients, hospital, rng.choice(surgeons, n), begin, stay, dise,
@@ -154,11 +167,11 @@ def surgery_day(p: Planter, gid: int, g: Group, n_patients: int) -> None:
 def health_check(p: Planter, gid: int, g: Group, n_patients: int) -> None:
     """a company health check: 30–80 staff seen at one hospital on one or two mornings, once"""
     rng = p.rng
-    staff = p.people(30, 80, min_age=22, max_age=58)
+    staff = p.people(*CHECK_STAFF, min_age=22, max_age=58)
     hospital = int(rng.choice(p.hospitals()))
     doctors = p.staff(hospital, 3)
     n = len(staff)
-    day = int(rng.integers(0, p.days - 2)) + (rng.random(n) < 0.4)
+    day = int(rng.integers(0, p.days - 2)) + (rng.random(n) < SECOND_MORNING)
     p.add(psn=staff, place=hospital, doctor=rng.choice(doctors, n), med_type="11",
           ts=p.day_ts(day, p.clock(n, (7.5, 11.0))), dise=np.array([DX[c] for c in rng.choice(CHECK_FINDINGS, n)]),
           total=np.round(rng.uniform(*CHECK_YUAN, n), 2), fund_ratio=rng.uniform(0.3, 0.6, n), group=gid)
@@ -168,7 +181,7 @@ def health_check(p: Planter, gid: int, g: Group, n_patients: int) -> None:
 def bus_accident(p: Planter, gid: int, g: Group, n_patients: int) -> None:
     """a bus accident: 8–20 injured seen the same day, some admitted for days or weeks, once"""
     rng = p.rng
-    victims = p.people(8, 20)
+    victims = p.people(*ACCIDENT_VICTIMS)
     hospital = int(rng.choice(p.kind["big"]))
     n = len(victims)
     day = int(rng.integers(0, p.days - 30))
@@ -181,7 +194,7 @@ def bus_accident(p: Planter, gid: int, g: Group, n_patients: int) -> None:
               ts=p.day_ts(np.full(home.sum(), day), arrival[home]), dise=dise[home],
               total=np.round(rng.uniform(300, 1500, home.sum()), 2), fund_ratio=rng.uniform(0.5, 0.7), group=gid)
     kept = ~home
-    p.stays(gid, victims[kept], hospital, doctors[kept], np.full(kept.sum(), day), rng.integers(2, 26, kept.sum()),
+    p.stays(gid, victims[kept], hospital, doctors[kept], np.full(kept.sum(), day), rng.integers(ACCIDENT_STAY[0], ACCIDENT_STAY[1] + 1, kept.sum()),
             dise[kept], per_day=(900.0, 1500.0), fund_ratio=(0.6, 0.75))
     g.places.add(hospital)
 
@@ -189,17 +202,19 @@ def bus_accident(p: Planter, gid: int, g: Group, n_patients: int) -> None:
 def nursing_home(p: Planter, gid: int, g: Group, n_patients: int) -> None:
     """a nursing home's residents: one address and phone, each admitted on their own at their own times"""
     rng = p.rng
-    residents = p.people(15, 30, min_age=70, max_age=99)
-    home = f"{DISTRICT[1]}{rng.choice(TOWNS)}颐养路{rng.integers(1, 200)}号{rng.choice(['福利院', '养老院', '颐养中心'])}"
+    residents = p.people(*RESIDENTS, min_age=70, max_age=99)
+    kind = rng.choice(["福利院", "养老院", "颐养中心"])
+    home = f"{DISTRICT[1]}{rng.choice(TOWNS)}颐养路{rng.integers(1, 200)}号{kind}"
     p.pop.persons.loc[residents, "addr"] = home
     p.pop.persons.loc[residents, "tel"] = "0571" + str(int(rng.integers(10**7, 9 * 10**7)))
     hospital = int(rng.choice(p.kind["mid"]))
     for resident in residents:
-        k = int(rng.integers(0, 4))
+        k = int(rng.integers(RESIDENT_STAYS[0], RESIDENT_STAYS[1] + 1))
         if k == 0:
             continue
         begin = p.distinct_days(k)
-        p.stays(gid, resident, hospital, p.doctors_at(np.full(k, hospital)), begin, rng.integers(4, 15, k),
+        p.stays(gid, resident, hospital, p.doctors_at(np.full(k, hospital)), begin,
+                rng.integers(RESIDENT_STAY_DAYS[0], RESIDENT_STAY_DAYS[1] + 1, k),
                 np.array([DX[c] for c in rng.choice(ELDERLY_STAY_DX, k)]), per_day=(650.0, 1050.0))
     g.patients |= set(residents.tolist())
     g.places.add(hospital)

@@ -60,10 +60,32 @@ def _swipe_sitting(p: Planter, gid: int, cards: np.ndarray, pharmacy: int, day: 
               cnt=cnt, total=total, fund_ratio=rng.uniform(0.7, 1.0, n))
 
 
+# Each variant's script as numbers (ranges are drawn per ring): how many cards the
+# collector holds, on how many days he comes, the share of the stack swiped each time,
+# seconds between two cards at the till, and how often a round sum is asked for.
+# one_sitting — the whole stack every time (a card is left out when its account is dry),
+# at a cashier's pace, for the round sums the buyer of the goods pays out.
+ONE_SITTING = dict(cards=(6, 12), occasions=(5, 9), presence=(0.92, 1.0), gap_s=(10, 75), round_share=0.8)
+# rotating — a bigger stack, a different part of it each time so no card is used every
+# visit; a few minutes between cards (browsing, paying), real basket prices.
+ROTATING = dict(cards=(10, 18), occasions=(6, 10), presence=(0.35, 0.65), gap_s=(60, 360), round_share=0.0)
+# carried — the stack goes round one or two complicit shops and the busy one; on some
+# rounds it is split between two shops the same day.
+CARRIED = dict(cards=(6, 12), occasions=(6, 10), presence=(0.8, 1.0), gap_s=(15, 240), round_share=0.3,
+               split_day=0.3)
+CARRIED_OWN_SHOPS = (1, 2)
+# sparse — a careful collector: three or four visits two to six weeks apart, taking his time.
+SPARSE = dict(cards=(5, 10), occasions=(3, 4), presence=(0.85, 1.0), gap_s=(180, 600), round_share=0.5)
+SPARSE_WEEKS_APART = (14, 40)
+
+
 def _collector(p: Planter, gid: int, size: float, jitter: float, *, cards: tuple[int, int], days: np.ndarray,
                pharmacies: np.ndarray, presence: tuple[float, float], gap_s: tuple[int, int], round_share: float,
-               split_day: float = 0.0) -> None:
-    """The common script: one stack of cards, sittings on ``days`` at one of ``pharmacies``."""
+               split_day: float = 0.0, occasions: tuple[int, int] | None = None) -> None:
+    """The common script: one stack of cards, sittings on ``days`` at one of ``pharmacies``.
+
+    (``occasions`` is the script's own count of days, already drawn into ``days``.)
+    """
     rng = p.rng
     stack = p.people(*cards, size)
     drugs = np.array([DRUG[c] for c in rng.choice(SWIPE_DRUGS, size=int(rng.integers(1, 3)), replace=False)])
@@ -85,34 +107,36 @@ def _collector(p: Planter, gid: int, size: float, jitter: float, *, cards: tuple
                        round_share=round_share, price_factor=factors[k])
 
 
+def _occasions(p: Planter, script: dict) -> np.ndarray:
+    lo, hi = script["occasions"]
+    return p.distinct_days(int(p.rng.integers(lo, hi + 1)))
+
+
 def one_sitting(p: Planter, gid: int, size: float, jitter: float) -> None:
     """every card in one sitting, seconds apart, one pharmacy, mostly round sums, 5–9 days"""
     pharmacy = p.ring_place(p.kind["pharmacy"][1:])
-    _collector(p, gid, size, jitter, cards=(6, 12), days=p.distinct_days(int(p.rng.integers(5, 10))),
-               pharmacies=np.array([pharmacy]), presence=(0.92, 1.0), gap_s=(10, 75), round_share=0.8)
+    _collector(p, gid, size, jitter, days=_occasions(p, ONE_SITTING), pharmacies=np.array([pharmacy]), **ONE_SITTING)
 
 
 def rotating(p: Planter, gid: int, size: float, jitter: float) -> None:
     """a rotating subset of a larger stack each time, minutes apart, ordinary amounts, one pharmacy"""
     pharmacy = p.ring_place(p.kind["pharmacy"][1:])
-    _collector(p, gid, size, jitter, cards=(10, 18), days=p.distinct_days(int(p.rng.integers(6, 11))),
-               pharmacies=np.array([pharmacy]), presence=(0.35, 0.65), gap_s=(60, 360), round_share=0.0)
+    _collector(p, gid, size, jitter, days=_occasions(p, ROTATING), pharmacies=np.array([pharmacy]), **ROTATING)
 
 
 def carried(p: Planter, gid: int, size: float, jitter: float) -> None:
     """the same stack carried between 2–3 pharmacies, one of them the district's busiest; prices differ a little"""
-    own = p.fresh_places(p.kind["pharmacy"][1:], int(p.rng.integers(1, 3)))
+    own = p.fresh_places(p.kind["pharmacy"][1:], int(p.rng.integers(CARRIED_OWN_SHOPS[0], CARRIED_OWN_SHOPS[1] + 1)))
     busy = p.kind["pharmacy"][:1]  # where a stack of cards draws no notice
-    _collector(p, gid, size, jitter, cards=(6, 12), days=p.distinct_days(int(p.rng.integers(6, 11))),
-               pharmacies=np.concatenate([own, busy]), presence=(0.8, 1.0), gap_s=(15, 240), round_share=0.3,
-               split_day=0.3)
+    _collector(p, gid, size, jitter, days=_occasions(p, CARRIED), pharmacies=np.concatenate([own, busy]), **CARRIED)
 
 
 def sparse(p: Planter, gid: int, size: float, jitter: float) -> None:
     """a few occasions only (3–4), weeks apart, several minutes between cards"""
     pharmacy = p.ring_place(p.kind["pharmacy"][1:])
-    _collector(p, gid, size, jitter, cards=(5, 10), days=p.spaced_days(int(p.rng.integers(3, 5)), (14, 40)),
-               pharmacies=np.array([pharmacy]), presence=(0.85, 1.0), gap_s=(180, 600), round_share=0.5)
+    lo, hi = SPARSE["occasions"]
+    days = p.spaced_days(int(p.rng.integers(lo, hi + 1)), SPARSE_WEEKS_APART)
+    _collector(p, gid, size, jitter, days=days, pharmacies=np.array([pharmacy]), **SPARSE)
 
 
 # -- clinic card pool ---------------------------------------------------------
@@ -152,28 +176,51 @@ def _catchment(p: Planter, clinic: int) -> np.ndarray:
     return np.flatnonzero((clinics[household % len(clinics)] == clinic) & adult)
 
 
+# Each card-pool variant as numbers: holders in the pool, days it is billed, the share of
+# the pool billed each day, seconds between two keyed-in records (None: scattered through
+# the hours), and the hours.
+# after_hours — the whole pool typed in once the clinic has closed, a record every minute or few.
+AFTER_HOURS_POOL = dict(holders=(6, 12), occasions=(5, 9), presence=(0.85, 1.0), gap_s=(40, 240), hours=AFTER_HOURS)
+# through_day — records slipped in among the day's real patients, so no two sit together.
+THROUGH_DAY_POOL = dict(holders=(6, 12), occasions=(6, 10), presence=(0.6, 0.9), gap_s=None, hours=CLINIC_HOURS)
+# subset — a larger pool, a third to a half of it each day, at one sitting in working hours.
+SUBSET_POOL = dict(holders=(10, 16), occasions=(7, 11), presence=(0.3, 0.6), gap_s=(60, 300),
+                   hours=(CLINIC_HOURS[0], CLINIC_HOURS[1] - 1))
+# out_of_area — cards of 异地 insured (their own clinic is elsewhere), typed in over lunch.
+OUT_OF_AREA_POOL = dict(holders=(5, 10), occasions=(5, 9), presence=(0.8, 1.0), gap_s=(30, 180), hours=(11.5, 13.5))
+
+
+def _pool(p: Planter, gid: int, holders: np.ndarray, clinic: int, script: dict, jitter: float) -> None:
+    lo, hi = script["occasions"]
+    _card_pool(p, gid, holders, clinic, days=p.distinct_days(int(p.rng.integers(lo, hi + 1))),
+               presence=script["presence"], gap_s=script["gap_s"], hours=script["hours"], jitter=jitter)
+
+
+def _holders_among(p: Planter, candidates: np.ndarray, script: dict, size: float) -> np.ndarray:
+    """Holders from ``candidates``; topped up from anyone if too few qualify (a small district)."""
+    lo, hi = script["holders"]
+    holders = p.recruit_among(candidates, p._size(lo, hi, size))
+    if len(holders) < MIN_CARDS_PER_SITTING:
+        holders = np.concatenate([holders, p.people(lo, hi, size)])[:hi]
+    return holders
+
+
 def after_hours(p: Planter, gid: int, size: float, jitter: float) -> None:
     """the pool keyed in at one sitting after the clinic closes; holders from its own neighbourhood"""
     clinic = p.ring_place(p.kind["clinic"])
-    holders = p.recruit_among(_catchment(p, clinic), p._size(6, 12, size))
-    if len(holders) < MIN_CARDS_PER_SITTING:
-        holders = np.concatenate([holders, p.people(6, 12, size)])[:12]
-    _card_pool(p, gid, holders, clinic, days=p.distinct_days(int(p.rng.integers(5, 10))), presence=(0.85, 1.0),
-               gap_s=(40, 240), hours=AFTER_HOURS, jitter=jitter)
+    _pool(p, gid, _holders_among(p, _catchment(p, clinic), AFTER_HOURS_POOL, size), clinic, AFTER_HOURS_POOL, jitter)
 
 
 def through_day(p: Planter, gid: int, size: float, jitter: float) -> None:
     """the pool's visits spread through the working day on the same days, among real patients"""
     clinic = p.ring_place(p.kind["clinic"])
-    _card_pool(p, gid, p.people(6, 12, size), clinic, days=p.distinct_days(int(p.rng.integers(6, 11))),
-               presence=(0.6, 0.9), gap_s=None, hours=CLINIC_HOURS, jitter=jitter)
+    _pool(p, gid, p.people(*THROUGH_DAY_POOL["holders"], size), clinic, THROUGH_DAY_POOL, jitter)
 
 
 def subset(p: Planter, gid: int, size: float, jitter: float) -> None:
     """a different subset of a larger pool each day, one sitting in working hours, minutes apart"""
     clinic = p.ring_place(p.kind["clinic"])
-    _card_pool(p, gid, p.people(10, 16, size), clinic, days=p.distinct_days(int(p.rng.integers(7, 12))),
-               presence=(0.3, 0.6), gap_s=(60, 300), hours=(CLINIC_HOURS[0], CLINIC_HOURS[1] - 1), jitter=jitter)
+    _pool(p, gid, p.people(*SUBSET_POOL["holders"], size), clinic, SUBSET_POOL, jitter)
 
 
 def out_of_area(p: Planter, gid: int, size: float, jitter: float) -> None:
@@ -182,11 +229,7 @@ def out_of_area(p: Planter, gid: int, size: float, jitter: float) -> None:
     persons = p.pop.persons
     elsewhere = np.flatnonzero((persons["insuplc_admdvs"] != DISTRICT[0]).to_numpy()
                                & persons["age"].between(18, 90).to_numpy())
-    holders = p.recruit_among(elsewhere, p._size(5, 10, size))
-    if len(holders) < MIN_CARDS_PER_SITTING:  # a district without 异地 insured: anyone will do
-        holders = np.concatenate([holders, p.people(5, 10, size)])[:10]
-    _card_pool(p, gid, holders, clinic, days=p.distinct_days(int(p.rng.integers(5, 10))), presence=(0.8, 1.0),
-               gap_s=(30, 180), hours=(11.5, 13.5), jitter=jitter)
+    _pool(p, gid, _holders_among(p, elsewhere, OUT_OF_AREA_POOL, size), clinic, OUT_OF_AREA_POOL, jitter)
 
 
 VARIANTS = {

@@ -38,10 +38,6 @@ def _ward(p: Planter) -> int:
     return p.ring_place(p.kind["mid"], p.kind["clinic"])
 
 
-def _doctors(p: Planter, place: int, k: int) -> np.ndarray:
-    return np.array([p.ring_doctor(place) for _ in range(k)])
-
-
 def _broker_phone(p: Planter, pool: np.ndarray, share: float) -> None:
     """The intermediary's phone goes on the records of ``share`` of the recruits."""
     if share <= 0:
@@ -51,13 +47,34 @@ def _broker_phone(p: Planter, pool: np.ndarray, share: float) -> None:
     p.pop.persons.loc[carriers, "tel"] = phone
 
 
+# Each fake-admission variant as numbers: recruits signed up, admission drives (episodes),
+# the share of recruits brought in each time, newcomers joining per drive, attending
+# doctors, soft diagnoses used, days over which one drive's admissions spread (× jitter),
+# stay lengths, whether a drive is discharged together (False: each on its own day; None:
+# either, per ring), and the share of recruits whose record carries the broker's phone.
+# batch — the classic drive: all in one day, all out one day, the broker's number on every form.
+BATCH = dict(recruits=(8, 14), episodes=(3, 5), presence=(0.75, 0.95), newcomers=(0, 0), doctors=(1, 1),
+             diagnoses=1, admit_spread=0.4, los=(5, 10), together=True, phone_share=(1.0, 1.0))
+# staggered — brought in over two or three days, each sent home when "treatment" ends; the
+# ward's two doctors share them; only some forms carry the broker's number.
+STAGGERED = dict(recruits=(8, 16), episodes=(3, 5), presence=(0.7, 0.95), newcomers=(0, 0), doctors=(2, 2),
+                 diagnoses=2, admit_spread=2.0, los=(4, 14), together=False, phone_share=(0.3, 0.7))
+# rolling — the broker keeps recruiting: each drive half to most of the old hands plus new faces;
+# he has learnt to leave his number off.
+ROLLING = dict(recruits=(6, 10), episodes=(4, 6), presence=(0.5, 0.8), newcomers=(1, 4), doctors=(1, 2),
+               diagnoses=2, admit_spread=1.0, los=(5, 9), together=True, phone_share=(0.0, 0.0))
+# one_episode — one big drive (a "free check-up" that ends in admission), never repeated.
+ONE_EPISODE = dict(recruits=(12, 24), episodes=(1, 1), presence=(1.0, 1.0), newcomers=(0, 0), doctors=(1, 1),
+                   diagnoses=1, admit_spread=2.0, los=(5, 11), together=None, phone_share=(0.6, 1.0))
+
+
 def _episode(p: Planter, gid: int, present: np.ndarray, place: int, doctors: np.ndarray, base: int, *,
              admit_spread: int, los: tuple[int, int], together: bool, dx: np.ndarray) -> None:
     rng = p.rng
     n = len(present)
     begin = base + rng.integers(0, admit_spread + 1, n)
     if together:  # discharged as one batch (a day either way for paperwork)
-        end = base + int(rng.integers(*los)) + rng.integers(0, 2, n)
+        end = base + int(rng.integers(los[0], los[1] + 1)) + rng.integers(0, 2, n)
         length = np.maximum(end - begin, 2)
     else:         # each "treatment" ends on its own day
         length = rng.integers(los[0], los[1] + 1, n)
@@ -65,77 +82,78 @@ def _episode(p: Planter, gid: int, present: np.ndarray, place: int, doctors: np.
     p.stays(gid, present, place, doctor, begin, length, rng.choice(dx, n), per_day=FAKE_PER_DAY)
 
 
-def _soft_dx(p: Planter, k: int) -> np.ndarray:
-    return np.array([DX[c] for c in p.rng.choice(SOFT_STAY_DX, size=k, replace=False)])
+def _recruitment(p: Planter, gid: int, size: float, jitter: float, script: dict) -> None:
+    """The common script: a broker's recruits admitted to one small ward in drives."""
+    rng = p.rng
+    pool = p.people(*script["recruits"], size)
+    place = _ward(p)
+    doctors = np.array([p.ring_doctor(place) for _ in range(int(rng.integers(script["doctors"][0],
+                                                                             script["doctors"][1] + 1)))])
+    dx = np.array([DX[c] for c in rng.choice(SOFT_STAY_DX, size=script["diagnoses"], replace=False)])
+    together = bool(rng.random() < 0.5) if script["together"] is None else script["together"]
+    spread = int(round(script["admit_spread"] * jitter))
+    latest = max(1, p.days - script["los"][1] - spread - 2)  # a drive's stays end inside the period
+    bases = p.spaced_days(int(rng.integers(script["episodes"][0], script["episodes"][1] + 1)), EPISODE_GAP)
+    bases = bases[bases < latest]
+    if len(bases) == 0:
+        bases = np.array([int(rng.integers(0, latest))])
+    share = rng.uniform(*script["presence"])
+    for base in bases:
+        present = pool[rng.random(len(pool)) < share] if share < 1 else pool
+        newcomers = p.recruit(int(rng.integers(script["newcomers"][0], script["newcomers"][1] + 1)))
+        pool = np.concatenate([pool, newcomers])
+        _episode(p, gid, np.concatenate([present, newcomers]), place, doctors, int(base), admit_spread=spread,
+                 los=script["los"], together=together, dx=dx)
+    _broker_phone(p, pool, rng.uniform(*script["phone_share"]))
 
 
 def batch(p: Planter, gid: int, size: float, jitter: float) -> None:
     """recruits admitted the same day and discharged together, several episodes, one doctor, broker phone on all"""
-    rng = p.rng
-    pool = p.people(8, 14, size)
-    place = _ward(p)
-    doctors = _doctors(p, place, 1)
-    dx = _soft_dx(p, 1)
-    for base in p.spaced_days(int(rng.integers(3, 6)), EPISODE_GAP):
-        present = pool[rng.random(len(pool)) < rng.uniform(0.75, 0.95)]
-        _episode(p, gid, present, place, doctors, int(base), admit_spread=int(round(0.4 * jitter)), los=(5, 11),
-                 together=True, dx=dx)
-    _broker_phone(p, pool, 1.0)
+    _recruitment(p, gid, size, jitter, BATCH)
 
 
 def staggered(p: Planter, gid: int, size: float, jitter: float) -> None:
     """recruits admitted over 2–3 days, discharged one by one, two doctors, broker phone on some"""
-    rng = p.rng
-    pool = p.people(8, 16, size)
-    place = _ward(p)
-    doctors = _doctors(p, place, 2)
-    dx = _soft_dx(p, 2)
-    for base in p.spaced_days(int(rng.integers(3, 6)), EPISODE_GAP):
-        present = pool[rng.random(len(pool)) < rng.uniform(0.7, 0.95)]
-        _episode(p, gid, present, place, doctors, int(base), admit_spread=max(1, int(round(2 * jitter))),
-                 los=(4, 14), together=False, dx=dx)
-    _broker_phone(p, pool, rng.uniform(0.3, 0.7))
+    _recruitment(p, gid, size, jitter, STAGGERED)
 
 
 def rolling(p: Planter, gid: int, size: float, jitter: float) -> None:
     """several episodes with partly different recruits (new ones join, some drop out), no shared phone"""
-    rng = p.rng
-    pool = p.people(6, 10, size)
-    place = _ward(p)
-    doctors = _doctors(p, place, int(rng.integers(1, 3)))
-    dx = _soft_dx(p, 2)
-    for base in p.spaced_days(int(rng.integers(4, 7)), EPISODE_GAP):
-        present = pool[rng.random(len(pool)) < rng.uniform(0.5, 0.8)]
-        newcomers = p.recruit(int(rng.integers(1, 5)))
-        pool = np.concatenate([pool, newcomers])
-        _episode(p, gid, np.concatenate([present, newcomers]), place, doctors, int(base),
-                 admit_spread=max(1, int(round(jitter))), los=(5, 10), together=True, dx=dx)
+    _recruitment(p, gid, size, jitter, ROLLING)
 
 
 def one_episode(p: Planter, gid: int, size: float, jitter: float) -> None:
     """one large recruitment drive (以体检等名义诱导住院), admitted over 0–2 days, broker phone on most"""
-    rng = p.rng
-    pool = p.people(12, 24, size)
-    place = _ward(p)
-    doctors = _doctors(p, place, 1)
-    base = int(rng.integers(0, max(1, p.days - 16)))
-    _episode(p, gid, pool, place, doctors, base, admit_spread=int(round(2 * jitter)), los=(5, 12),
-             together=bool(rng.random() < 0.5), dx=_soft_dx(p, 1))
-    _broker_phone(p, pool, rng.uniform(0.6, 1.0))
+    _recruitment(p, gid, size, jitter, ONE_EPISODE)
 
 
 # -- split admission ----------------------------------------------------------
 
+# Patients of one department whose stays are split (real patients, really ill).
+SPLIT_PATIENTS = (4, 8)
+SPLIT_MIN_AGE = 30
+# back_to_back — discharge and readmission the same or next day, the stay in 2–4 pieces.
+BACK_TO_BACK = dict(segments=(2, 4), seg_los=(3, 8), gap=(0, 1))
+# week_gap — sent home for a few days to wait out the readmission check, 2–3 pieces.
+WEEK_GAP = dict(segments=(2, 3), seg_los=(4, 9), gap=(2, 7))
+# real stays per patient in the period (a relapse months later is split again)
+SPLIT_STAYS_EACH = (1, 2)
+# month_end — a long stay (a stroke, heart failure) admitted one to three weeks before a month
+# ends and running 10–45 days past it, cut at every month end (月底出院, 月初入院).
+MONTH_END_BEFORE = (6, 19)
+MONTH_END_AFTER = (10, 44)
+
+
 def _split_stays(p: Planter, gid: int, size: float, *, segments: tuple[int, int], seg_los: tuple[int, int],
-                 gap: tuple[int, int], stays_each: tuple[int, int] = (1, 2)) -> None:
+                 gap: tuple[int, int]) -> None:
     """Each patient's real stays cut into ``segments`` pieces with a ``gap`` of days between them."""
     rng = p.rng
-    patients = p.people(4, 8, size, min_age=30)
+    patients = p.people(*SPLIT_PATIENTS, size, min_age=SPLIT_MIN_AGE)
     place = p.ring_place(p.hospitals(), p.kind["clinic"])  # community hospitals have wards too
     doctor = p.ring_doctor(place)
     for patient in patients:
         dise = DX[rng.choice(SPLIT_DX)]
-        for start in p.spaced_days(int(rng.integers(stays_each[0], stays_each[1] + 1)), REAL_STAY_GAP):
+        for start in p.spaced_days(int(rng.integers(SPLIT_STAYS_EACH[0], SPLIT_STAYS_EACH[1] + 1)), REAL_STAY_GAP):
             day = int(start)
             for _ in range(int(rng.integers(segments[0], segments[1] + 1))):
                 if day >= p.days - 2:
@@ -147,18 +165,18 @@ def _split_stays(p: Planter, gid: int, size: float, *, segments: tuple[int, int]
 
 def back_to_back(p: Planter, gid: int, size: float, jitter: float) -> None:
     """discharged and readmitted the same or next day, 2–4 segments per real stay"""
-    _split_stays(p, gid, size, segments=(2, 4), seg_los=(3, 8), gap=(0, 1))
+    _split_stays(p, gid, size, **BACK_TO_BACK)
 
 
 def week_gap(p: Planter, gid: int, size: float, jitter: float) -> None:
     """readmitted 2–7 days after discharge (sent home to wait), 2–3 segments per real stay"""
-    _split_stays(p, gid, size, segments=(2, 3), seg_los=(4, 9), gap=(2, 7))
+    _split_stays(p, gid, size, **WEEK_GAP)
 
 
 def month_end(p: Planter, gid: int, size: float, jitter: float) -> None:
     """long stays cut at every month end (出院 on the last day, 入院 on the 1st) to stay under monthly caps"""
     rng = p.rng
-    patients = p.people(4, 8, size, min_age=30)
+    patients = p.people(*SPLIT_PATIENTS, size, min_age=SPLIT_MIN_AGE)
     place = p.ring_place(p.hospitals(), p.kind["clinic"])  # community hospitals have wards too
     doctor = p.ring_doctor(place)
     firsts = p.month_starts()
@@ -167,8 +185,8 @@ def month_end(p: Planter, gid: int, size: float, jitter: float) -> None:
     for patient in patients:
         dise = DX[rng.choice(SPLIT_DX)]
         cut = int(rng.choice(firsts))
-        begin = max(0, cut - int(rng.integers(6, 20)))
-        end = min(p.days - 1, cut + int(rng.integers(10, 45)))
+        begin = max(0, cut - int(rng.integers(MONTH_END_BEFORE[0], MONTH_END_BEFORE[1] + 1)))
+        end = min(p.days - 1, cut + int(rng.integers(MONTH_END_AFTER[0], MONTH_END_AFTER[1] + 1)))
         cuts = [c for c in firsts.tolist() if begin < c < end]
         bounds = [begin] + cuts + [end]
         for a, b in zip(bounds[:-1], bounds[1:]):
