@@ -243,12 +243,14 @@ def rules(
             raise Failure("invalid rules:\n" + "\n".join(offences))
         out.print(cli_text(_settings(None).lang, "rules_valid", n=len(catalogue)))
         return
-    table = Table(title="rules")
-    for column in ("id", "family", "level", "emits", "title"):
-        table.add_column(column)
+    table = Table(title="rules", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    for column in ("id", "family", "level", "emits"):  # ids are never cut; the title goes on its own line
+        table.add_column(column, no_wrap=True)
     for rule in catalogue:
-        table.add_row(rule.id, rule.family, rule.level, rule.emits, rule.title)
+        table.add_row(rule.id, rule.family, rule.level, rule.emits)
     out.print(table)
+    for rule in catalogue:
+        out.print(f"{rule.id}: {rule.title}", markup=False, highlight=False)
 
 
 @app.command()

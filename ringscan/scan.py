@@ -1,5 +1,12 @@
-"""One scan: rules → suspicion graph → communities → rings, and its output files.
+"""One scan: read from the store, then pure stages, then write back.
 
+    store ──read──▶ rule output, card holders, persons, institution visits
+          ──pure──▶ scheduled care → evidence links → suspicion graph → communities
+          ──read──▶ the settlements the links cite
+          ──pure──▶ rings (tight, significant, scored, explained)
+          ──write─▶ rings back into the store (Neo4j), member details for reports
+
+Only this module touches the store; rings/ is pure functions of frames.
 ``rings.json`` follows the contract in ARCHITECTURE.md (other tools read it:
 change it only by adding keys); rings.csv, links.csv and flags.csv sit beside it.
 """
@@ -16,10 +23,12 @@ from typing import Any
 import pandas as pd
 
 from .graph.backend import GraphBackend, Progress
+from .graph.stats import day_to_date
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
-from .graph.stats import day_to_date
-from .rings.suspicion import SuspicionParams, household_of, households, suspicion_graph
+from .rings.evidence import EvidenceParams, evidence_links, split_key
+from .rings.schedule import ScheduleParams, scheduled_settlements
+from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
 from .rules.catalogue import Rule
 from .rules.run import run_rules
 
@@ -28,6 +37,8 @@ __all__ = ["ScanResult", "run_scan", "write_scan", "SETTLEMENT_FIELDS"]
 SETTLEMENT_FIELDS = ("setl_id", "psn_no", "mdtrt_cert_no", "fixmedins_code", "place_label", "atddr_no",
                      "med_type", "setl_ts", "setl_day", "begn_day", "end_day", "dise_codg", "dise_name",
                      "medfee_sumamt", "hifp_pay", "acct_pay", "fund_pay", "refund")
+# What scheduled-care recognition reads: every settlement at a medical institution.
+_CARE_FIELDS = ("setl_id", "psn_no", "fixmedins_code", "place_label", "setl_day", "medfee_sumamt", "dise_codg")
 
 
 @dataclass
@@ -74,6 +85,7 @@ class _Stage:
 def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, Any] | None = None,
              seed: int = 0, method: str = "louvain", min_score: float = 0.0,
              suspicion: SuspicionParams = SuspicionParams(), ring_params: RingParams = RingParams(),
+             evidence_params: EvidenceParams = EvidenceParams(), schedule: ScheduleParams = ScheduleParams(),
              progress: Progress | None = None, measure: bool = False) -> ScanResult:
     """Run a whole scan on ``backend``. ``measure`` records per-stage memory (slower)."""
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -81,13 +93,21 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
     with stage("rules"):
         output = run_rules(backend, rules, overrides, progress=progress)
-    with stage("graph"):
+    with stage("read"):
         holders_df = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
         holders = dict(zip(holders_df["card"], holders_df["psn"]))
-        cards_of = holders_df.sort_values("card").groupby("psn")["card"].apply(list).to_dict()
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
-        known = households(persons, suspicion.max_household)
-        G = suspicion_graph(output.links, holders, persons, suspicion, known)
+        care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "
+                             + ", ".join(f"s.{f} AS {f}" for f in _CARE_FIELDS))
+        period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
+                               "max(s.setl_day) AS b").iloc[0]
+    with stage("evidence"):
+        scheduled = scheduled_settlements(care, schedule)
+        del care
+        evidence = evidence_links(output, rules, holders, scheduled, evidence_params)
+    with stage("graph"):
+        homes = household_of(persons, suspicion.max_household)
+        G = suspicion_graph(evidence.links, homes, suspicion)
     with stage("communities"):
         if method == "gds":
             from .rings.gds import gds_communities
@@ -96,23 +116,20 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         else:
             communities = detect_communities(G, method=method, seed=seed)
     with stage("rings"):
-        evidence = sorted(set().union(*output.links["evidence"]) | set().union(*output.flags["evidence"])) \
-            if len(output.links) or len(output.flags) else []
-        settlements = _fetch_settlements(backend, evidence)
-        homes = household_of(persons, suspicion.max_household, known)
-        rings = [r for r in assemble_rings(G, communities, output.flags, settlements, holders, cards_of, homes,
-                                           ring_params) if r.score >= min_score]
+        cited = sorted(set().union(*evidence.links["evidence"].map(set))) if len(evidence.links) else []
+        settlements = _fetch_settlements(backend, cited)
+        rings = [r for r in assemble_rings(G, communities, output.flags, settlements, homes, ring_params,
+                                           evidence.episodes, evidence.visits, seed) if r.score >= min_score]
         for i, ring in enumerate(rings, start=1):
             ring.rank = i
-    period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
-                           "max(s.setl_day) AS b").iloc[0]
     meta = {
         "backend": backend.name, "started": started, "records": int(period["n"]),
         "period": [day_to_date(period["a"]), day_to_date(period["b"])],
         "rules": [r.id for r in rules], "params": output.params,
         "communities": {"method": method, "seed": seed}, "min_score": min_score,
-        "suspicion": suspicion.__dict__, "ring": ring_params.__dict__,
-        "links": len(output.links), "flags": len(output.flags), "rule_seconds": output.seconds,
+        "suspicion": suspicion.__dict__, "ring": ring_params.__dict__, "evidence": evidence_params.__dict__,
+        "schedule": schedule.__dict__, "scheduled_settlements": len(scheduled),
+        "links": len(evidence.links), "flags": len(output.flags), "rule_seconds": output.seconds,
     }
     if backend.name == "neo4j":  # Browser/Bloom users open rings as (:Ring)-[:HAS_MEMBER]->(member)
         from .graph.writeback import write_rings
@@ -122,8 +139,19 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         meta["written_back"] = True
     keep = {e for r in rings for e in r.evidence}
     people, names = _member_details(backend, rings)
-    return ScanResult(meta, rings, output.links, output.flags,
+    return ScanResult(meta, rings, _links_table(evidence.links), output.flags,
                       settlements[settlements["setl_id"].isin(keep)].reset_index(drop=True), people, names, stages)
+
+
+def _links_table(links: pd.DataFrame) -> pd.DataFrame:
+    """Evidence links as links.csv carries them: typed end points, family, weight, settlements."""
+    a = links["a"].map(split_key)
+    b = links["b"].map(split_key)
+    return pd.DataFrame({
+        "rule": links["rule"], "family": links["family"], "level": links["level"], "kind": links["kind"],
+        "a_type": a.str[0], "a_id": a.str[1], "b_type": b.str[0], "b_id": b.str[1],
+        "weight": links["weight"].astype(float).round(3), "k": links["k"], "evidence": links["evidence"],
+    })
 
 
 def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -27,9 +27,9 @@ def store(tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def district(tmp_path_factory) -> Path:
-    """A small generated district shared by the tests that only read it."""
+    """A generated district with every ring variant and look-alike, shared by the tests that only read it."""
     from ringscan.synth.district import generate_district
 
     out = tmp_path_factory.mktemp("district")
-    generate_district(out, patients=3000, days=90, seed=7)
+    generate_district(out, patients=8000, days=120, seed=7, variants="all", benign="all")
     return out

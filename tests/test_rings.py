@@ -1,18 +1,44 @@
-"""The ring stage: communities are partitions, households and hubs do not make rings."""
+"""The ring stage: communities are partitions, households and single batches do not make rings,
+identifiers never recruit, groups that only touch are separate rings."""
 from __future__ import annotations
 
 import networkx as nx
 import pandas as pd
 import pytest
 
-from ringscan.rings.assemble import assemble_rings
+from ringscan.rings.assemble import RingParams, assemble_rings, log10_choose
 from ringscan.rings.communities import METHODS, detect_communities
-from ringscan.rings.suspicion import SuspicionParams, household_of, suspicion_graph
+from ringscan.rings.suspicion import household_of, suspicion_graph
+
+NO_FLAGS = pd.DataFrame(columns=["rule", "entity_type", "entity_id"])
 
 
-def _links(rows):
-    return pd.DataFrame([{"rule": "r", "family": fam, "level": "high", "a_type": at, "a_id": a, "b_type": bt,
-                          "b_id": b, "weight": w, "evidence": ev} for fam, at, a, bt, b, w, ev in rows])
+def _link(a, b, weight, *, kind="repeat", family="pharmacy_swipe", episodes=("P1|1", "P1|2"), at_risk=2.0,
+          k=2, level="high", evidence=None, hubs=None):
+    return {"rule": f"r-{family}", "family": family, "level": level, "kind": kind, "a": f"Patient|{a}",
+            "b": f"Patient|{b}", "weight": weight, "k": k, "mu": 0.01, "at_risk": at_risk,
+            "episodes": [f"r-{family}|{e}" for e in episodes], "context": [], "hubs": hubs or {},
+            "evidence": evidence if evidence is not None else [f"S-{a}", f"S-{b}"]}
+
+
+def _clique(people, weight, **kw):
+    return [_link(a, b, weight, **kw) for i, a in enumerate(people) for b in people[i + 1:]]
+
+
+def _settlements(people, days=(19800, 19801)):
+    return pd.DataFrame([{"setl_id": f"S-{p}", "mdtrt_cert_no": f"c{p}", "psn_no": p, "fixmedins_code": "P1",
+                          "place_label": "Pharmacy", "atddr_no": None, "setl_day": days[0], "setl_ts": days[0] * 86400,
+                          "fund_pay": 50.0, "refund": 0} for p in people])
+
+
+def _persons(addresses: dict[str, str]):
+    return pd.DataFrame({"psn_no": list(addresses), "addr": list(addresses.values()), "tel": [None] * len(addresses)})
+
+
+def _rings(links, persons, people, params=RingParams()):
+    homes = household_of(persons, 5)
+    G = suspicion_graph(pd.DataFrame(links), homes)
+    return assemble_rings(G, detect_communities(G, seed=0), NO_FLAGS, _settlements(people), homes, params)
 
 
 def _two_cliques() -> nx.Graph:
@@ -44,88 +70,54 @@ def test_unknown_method_is_a_value_error():
 
 
 def test_household_links_are_discounted():
-    persons = pd.DataFrame({"psn_no": ["p1", "p2", "q1"], "addr": ["家1", "家1", "别处"], "tel": [None, None, None]})
-    holders = {"c1": "p1", "c2": "p2", "c3": "q1"}
-    G = suspicion_graph(_links([("pharmacy_swipe", "Card", "c1", "Card", "c2", 5, []),
-                                ("pharmacy_swipe", "Card", "c1", "Card", "c3", 5, [])]), holders, persons)
+    homes = household_of(_persons({"p1": "家1", "p2": "家1", "q1": "别处"}), 5)
+    G = suspicion_graph(pd.DataFrame([_link("p1", "p2", 5.0), _link("p1", "q1", 5.0)]), homes)
     assert G["Patient|p1"]["Patient|p2"]["weight"] == pytest.approx(0.1 * G["Patient|p1"]["Patient|q1"]["weight"])
 
 
-def test_hub_links_are_scaled_down():
-    rows = [("refund_cashout", "Card", f"c{i}", "Pharmacy", "hub", 3, []) for i in range(10)]
-    G = suspicion_graph(_links(rows), {}, pd.DataFrame(columns=["psn_no", "addr", "tel"]),
-                        SuspicionParams(max_degree=5))
-    plain = suspicion_graph(_links(rows[:1]), {}, pd.DataFrame(columns=["psn_no", "addr", "tel"]))
-    assert G["Card|c0"]["Pharmacy|hub"]["weight"] == pytest.approx(plain["Card|c0"]["Pharmacy|hub"]["weight"] * 0.5)
+def test_identifiers_strengthen_but_never_recruit():
+    links = _clique(["a", "b", "c"], 10.0) + [_link("a", "z", 0.5, kind="identifier", level="medium", evidence=[])]
+    G = suspicion_graph(pd.DataFrame(links), {})
+    assert "Patient|z" not in G
 
 
-def _sittings(people, days=(19800, 19801)):
-    """Each listed person's card swiped in one chain at P1 on each day."""
-    return pd.DataFrame([{"setl_id": f"S-{p}-{d}", "mdtrt_cert_no": f"c{p}", "psn_no": p, "fixmedins_code": "P1",
-                          "place_label": "Pharmacy", "atddr_no": None, "setl_day": d, "setl_ts": d * 86400 + 60 * i,
-                          "fund_pay": 50.0, "refund": 0} for d in days for i, p in enumerate(people)])
-
-
-def _pair_links(group, settlements):
-    ids = lambda p: settlements.loc[settlements["psn_no"] == p, "setl_id"].tolist()  # noqa: E731
-    return [("pharmacy_swipe", "Card", f"c{a}", "Card", f"c{b}", 6, ids(a) + ids(b))
-            for i, a in enumerate(group) for b in group[i + 1:]]
-
-
-def _rings(persons, rows, settlements):
-    holders = {f"c{p}": p for p in persons["psn_no"]}
-    G = suspicion_graph(_links(rows), holders, persons)
-    return assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
-                          settlements, holders, {p: [f"c{p}"] for p in persons["psn_no"]}, household_of(persons, 5))
+def test_a_ring_of_repeated_meetings_is_found_with_its_significance():
+    people = ["a", "b", "c", "d"]
+    rings = _rings(_clique(people, 12.0), _persons(dict(zip(people, "甲乙丙丁"))), people)
+    assert len(rings) == 1
+    ring = rings[0]
+    assert {m["id"] for m in ring.members if m["type"] == "Patient"} == set(people)
+    assert {m["id"] for m in ring.members if m["type"] == "Card"} == {f"c{p}" for p in people}
+    assert ring.significance == pytest.approx(6 * 12.0 - log10_choose(4, 4), abs=0.01)
+    assert ring.kind == "pharmacy_swipe" and 0 < ring.score <= 100 and ring.amount == 200.0
 
 
 def test_one_household_is_not_a_ring():
-    persons = pd.DataFrame({"psn_no": ["p1", "p2", "p3", "s1", "s2", "s3"],
-                            "addr": ["家1", "家1", "家1", "甲", "乙", "丙"], "tel": [None] * 6})
-    settlements = _sittings(["p1", "p2", "p3", "s1", "s2", "s3"])
-    rows = _pair_links(["p1", "p2", "p3"], settlements) + _pair_links(["s1", "s2", "s3"], settlements)
-    rings = _rings(persons, rows, settlements)
-    assert len(rings) == 1
-    assert {m["id"] for m in rings[0].members if m["type"] == "Patient"} == {"s1", "s2", "s3"}
-    assert rings[0].kind == "pharmacy_swipe" and 0 < rings[0].score <= 100
-    assert rings[0].amount == 300.0
+    people = ["p1", "p2", "p3"]
+    assert _rings(_clique(people, 12.0), _persons(dict.fromkeys(people, "家1")), people) == []
 
 
-def test_cards_that_only_meet_in_pairs_are_not_a_swipe_ring():
-    persons = pd.DataFrame({"psn_no": ["a", "b", "c"], "addr": ["甲", "乙", "丙"], "tel": [None] * 3})
-    # a–b meet on day 1, b–c on day 2, a–c on day 3: never three cards in one sitting
-    settlements = pd.concat([_sittings(["a", "b"], (1,)), _sittings(["b", "c"], (2,)), _sittings(["a", "c"], (3,))],
-                            ignore_index=True)
-    assert _rings(persons, _pair_links(["a", "b", "c"], settlements), settlements) == []
+def test_a_single_batch_is_not_a_ring():
+    people = list("abcdef")  # a bus accident: admitted together once, no repeated meeting
+    links = _clique(people, 3.0, kind="burst", family="fake_admission", episodes=("H1|5",), k=1, at_risk=0.0)
+    assert _rings(links, _persons(dict(zip(people, "甲乙丙丁戊己"))), people) == []
 
 
-def test_low_level_evidence_alone_is_not_a_ring():
-    persons = pd.DataFrame({"psn_no": list("abcdef"), "addr": ["同一楼"] * 6, "tel": [None] * 6})
-    links = _links([("shared_identifier", "Patient", a, "Patient", b, 0.4, []) for a in "abcdef" for b in "abcdef" if a < b])
-    links["level"] = "low"
-    G = suspicion_graph(links, {}, persons.assign(addr=list("甲乙丙丁戊己")))
-    rings = assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
-                           pd.DataFrame(), {}, {}, {})
-    assert rings == []
-    links["level"] = "medium"
-    G = suspicion_graph(links, {}, persons.assign(addr=list("甲乙丙丁戊己")))
-    assert len(assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
-                              pd.DataFrame(), {}, {}, {})) == 1
+def test_weak_evidence_is_not_significant():
+    people = list("abc")
+    links = _clique(people, 2.0, at_risk=0.0)  # three links each 10^-2: chance, among fifty people with evidence
+    others = [f"x{i}" for i in range(50)]
+    filler = [_link(a, b, 2.0, at_risk=0.0, episodes=("P9|1",)) for a, b in zip(others[::2], others[1::2])]
+    persons = _persons({p: p for p in people + others})
+    assert _rings(links + filler, persons, people, RingParams(min_significance=3.0)) == []
 
 
-def test_a_card_and_its_holder_make_one_ring():
-    persons = pd.DataFrame({"psn_no": list("abcd"), "addr": list("甲乙丙丁"), "tel": [None] * 4})
-    holders = {f"c{p}": p for p in "abcd"}
-    settlements = _sittings(list("abcd"))
-    rows = _pair_links(list("abcd"), settlements)  # card–card evidence …
-    rows += [("doctor_collusion", "Doctor", "D1", "Patient", p, 8, []) for p in "abcd"]  # … and person evidence
-    G = suspicion_graph(_links(rows), holders, persons)
-    assert not any(node.startswith("Card|") for node in G)  # cards land on their holders
-    rings = assemble_rings(G, detect_communities(G, seed=0), pd.DataFrame(columns=["rule", "entity_type", "entity_id"]),
-                           settlements, holders, {p: [f"c{p}"] for p in "abcd"}, household_of(persons, 5))
-    assert len(rings) == 1
-    assert {m["type"] for m in rings[0].members} >= {"Card", "Patient", "Doctor"}
-    assert set(rings[0].family_weights) == {"pharmacy_swipe", "doctor_collusion"}
+def test_groups_that_only_touch_are_separate_rings():
+    left, right = list("abcd"), list("wxyz")
+    links = _clique(left, 10.0) + _clique(right, 10.0, episodes=("P2|7", "P2|9")) + [_link("d", "w", 2.5)]
+    persons = _persons({p: p for p in left + right})
+    rings = _rings(links, persons, left + right)
+    assert sorted(sorted(m["id"] for m in r.members if m["type"] == "Patient") for r in rings) == [left, right]
 
 
 def test_a_phone_shared_across_addresses_is_not_a_household():

@@ -86,11 +86,12 @@ def test_front_end_catches_an_error():
 
 def test_parameter_overrides():
     rule = {r.id: r for r in load_catalogue()}["pharmacy-co-swipe"]
-    assert rule.bound_params({"min_days": "3"})["min_days"] == 3
-    assert rule.bound_params({"min_days": 3, "pharmacy-co-swipe.min_days": 5})["min_days"] == 5
-    assert rule.bound_params({"card-pool-clinic.min_days": 9})["min_days"] == 2
+    assert rule.bound_params({"min_repeats": "3"})["min_repeats"] == 3
+    assert rule.bound_params({"min_repeats": 3, "pharmacy-co-swipe.min_repeats": 5})["min_repeats"] == 5
+    assert rule.bound_params({"card-pool-clinic.min_repeats": 9})["min_repeats"] == 2
     with pytest.raises(RuleError):
-        rule.bound_params({"window_s": "ten minutes"})
+        rule.bound_params({"window": "ten minutes"})
+    assert rule.query_params(rule.bound_params()) == {}  # window and min_repeats are the engine's
     from ringscan.rules.catalogue import unknown_overrides
 
-    assert unknown_overrides(load_catalogue(), {"min_days": 1, "nope.x": 1, "window_s": 3}) == ["nope.x"]
+    assert unknown_overrides(load_catalogue(), {"min_repeats": 1, "nope.x": 1, "window": 3}) == ["nope.x"]

@@ -1,22 +1,24 @@
-"""Per-rule regression data: tiny settlement sets with what must and must not be flagged.
+"""Per-rule regression data: small settlement sets with what must and must not be linked or flagged.
 
-Each case builds a handful of settlements (plus persons where the rule needs
-them), loads them into a fresh embedded store, runs the one rule and checks
-the linked pairs or flagged entities, including the rule's benign look-alike.
+Each case builds settlements (with some ordinary background traffic, which the
+chance models need), loads them into a fresh embedded store, runs one rule and
+the evidence stage (rings.evidence) and checks the linked people or flagged
+entities, including the rule's benign look-alike.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ringscan.graph.embedded import EmbeddedBackend
 from ringscan.ingest.load import load_files
+from ringscan.rings.evidence import evidence_links
 from ringscan.rules.catalogue import load_catalogue
 from ringscan.rules.run import run_rules
 
 RULES = {r.id: r for r in load_catalogue()}
-DAY = "2024-03-{:02d}"
 
 
 def setl(sid, psn, place, day, time="10:00:00", *, card=None, doctor=None, med="11", total=100.0, begin=None,
@@ -31,11 +33,29 @@ def setl(sid, psn, place, day, time="10:00:00", *, card=None, doctor=None, med="
 def _date(day):
     if day is None:
         return None
-    return (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d")
+    return (pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(day))).strftime("%Y-%m-%d")
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def background(place: str, people: int, visits: int, *, seed: int, days: int = 150, doctor=None, med="11",
+               prefix="bg", dise="J06.900") -> list[dict]:
+    """Ordinary visitors of ``place`` on random days and opening hours, each on their own."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(people):
+        for v, day in enumerate(sorted(rng.choice(days, size=visits, replace=False))):
+            when = _clock(int(rng.integers(8 * 3600, 19 * 3600)))
+            rows.append(setl(f"{prefix}{place}-{p}-{v}", f"{prefix}{place}{p}", place, day, when, doctor=doctor,
+                             med=med, dise=dise, total=float(rng.integers(20, 300))))
+    return rows
 
 
 def run(tmp_path: Path, rule_id: str, settlements: list[dict], persons: list[dict] | None = None,
-        fees: list[dict] | None = None) -> pd.DataFrame:
+        fees: list[dict] | None = None):
+    """The rule's raw output and the evidence links it makes (actor pairs, see rings.evidence)."""
     files = []
     for name, rows in (("settlements", settlements), ("persons", persons), ("fee_details", fees)):
         if rows:
@@ -46,46 +66,69 @@ def run(tmp_path: Path, rule_id: str, settlements: list[dict], persons: list[dic
         report = load_files(files, store)
         assert report.rejected == 0, report.by_reason
         out = run_rules(store, [RULES[rule_id]])
-    return out.links if RULES[rule_id].emits == "link" else out.flags
+        holders = store.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
+    links = evidence_links(out, [RULES[rule_id]], dict(zip(holders["card"], holders["psn"])), set()).links
+    return out, links
 
 
-def pairs(links: pd.DataFrame) -> set[tuple[str, str]]:
-    return set(zip(links["a_id"], links["b_id"]))
+def linked(links: pd.DataFrame, kind: str | None = None) -> set[tuple[str, str]]:
+    rows = links if kind is None else links[links["kind"] == kind]
+    return {(a.split("|", 1)[1], b.split("|", 1)[1]) for a, b in zip(rows["a"], rows["b"])}
+
+
+def clique(people) -> set[tuple[str, str]]:
+    people = sorted(people)
+    return {(a, b) for i, a in enumerate(people) for b in people[i + 1:]}
 
 
 def test_pharmacy_co_swipe(tmp_path):
-    rows = []
-    for i, day in enumerate((3, 9, 20)):  # the stack: C1, C2, C3 swiped minutes apart on three days
+    rows = background("P1", 120, 4, seed=1)
+    for i, day in enumerate((3, 19, 40, 66)):  # the stack: four cards swiped minutes apart, again and again
+        for j, psn in enumerate(("1", "2", "3", "4")):
+            rows.append(setl(f"S{i}{j}", psn, "P1", day, f"15:0{2 * j}:00"))
+    rows += [setl("B1", "x", "P1", 5, "15:00:00"), setl("B2", "y", "P1", 5, "15:04:00")]  # strangers, once
+    _, links = run(tmp_path, "pharmacy-co-swipe", rows)
+    assert linked(links, "repeat") == clique("1234")  # the strangers x, y meet once: no repeated meeting
+
+
+def test_card_pool_billed_through_the_day(tmp_path):
+    rows = background("H1", 80, 4, seed=2, doctor="D1")
+    for i, day in enumerate((2, 9, 23, 37, 51, 64)):  # a pool of four cards keyed in over the day, same days
+        for j, psn in enumerate(("1", "2", "3", "4")):
+            rows.append(setl(f"S{i}{j}", psn, "H1", day, _clock(9 * 3600 + j * 7000), doctor="D1"))
+    _, links = run(tmp_path, "card-pool-clinic", rows)
+    repeat = links[links["kind"] == "repeat"]
+    pool = repeat["a"].str[-1].isin(list("1234")) & repeat["b"].str[-1].isin(list("1234")) \
+        & ~repeat["a"].str.contains("bg")
+    assert linked(repeat[pool]) == clique("1234")
+    assert repeat.loc[~pool, "weight"].max() < repeat.loc[pool, "weight"].min()  # chance meetings weigh less
+
+
+def test_card_pool_keyed_in_after_hours(tmp_path):
+    rows = background("H2", 80, 4, seed=3)
+    for i, day in enumerate((4, 18, 33, 47)):
         for j, psn in enumerate(("1", "2", "3")):
-            rows.append(setl(f"S{i}{j}", psn, "P1", day, f"10:0{2 * j}:00"))
-    rows += [setl("B1", "4", "P1", 5, "15:00:00"), setl("B2", "5", "P1", 5, "15:04:00")]  # busy pharmacy, once
-    links = run(tmp_path, "pharmacy-co-swipe", rows)
-    assert pairs(links) == {("C1", "C2"), ("C1", "C3"), ("C2", "C3")}
-    assert set(links["weight"]) == {3.0}
+            rows.append(setl(f"S{i}{j}", psn, "H2", day, f"21:{10 + 3 * j}:00"))
+    _, links = run(tmp_path, "card-pool-sitting", rows)
+    assert clique("123") <= linked(links, "repeat")
 
 
-def test_card_pool_clinic(tmp_path):
+def test_admissions_in_batches_are_linked_and_a_bus_accident_only_as_one_burst(tmp_path):
+    rng = np.random.default_rng(4)
     rows = []
-    for i, day in enumerate((2, 6, 11)):
-        for j, psn in enumerate(("1", "2", "3")):
-            rows.append(setl(f"S{i}{j}", psn, "H1", day, f"09:{10 * j:02d}:00", doctor="D1"))
-            # dialysis cohort: same doctor, same minutes, but 门特 (14): scheduled care
-            rows.append(setl(f"T{i}{j}", f"9{psn}", "H1", day, f"13:{5 * j:02d}:00", doctor="D2", med="14"))
-    rows += [setl("X1", "7", "H1", 4, "09:00:00", doctor="D1"), setl("X2", "8", "H1", 4, "09:05:00", doctor="D1"),
-             setl("X3", "7", "H1", 8, "09:00:00", doctor="D1"), setl("X4", "8", "H1", 8, "09:05:00", doctor="D1")]
-    links = run(tmp_path, "card-pool-clinic", rows)
-    assert pairs(links) == {("C1", "C2"), ("C1", "C3"), ("C2", "C3")}  # not C7–C8 (two days only)
-
-
-def test_card_pool_ignores_scheduled_care_and_missing_doctor(tmp_path):
-    rows = []
-    for i, day in enumerate((2, 6, 11)):
-        for j, psn in enumerate(("1", "2", "3")):  # pool billed with no doctor recorded
-            rows.append(setl(f"S{i}{j}", psn, "H1", day, f"09:{10 * j:02d}:00"))
-            # dialysis exported as ordinary outpatient visits: excluded by diagnosis
-            rows.append(setl(f"T{i}{j}", f"9{psn}", "H2", day, f"13:{5 * j:02d}:00", doctor="D2", dise="N18.500"))
-    links = run(tmp_path, "card-pool-clinic", rows)
-    assert pairs(links) == {("C1", "C2"), ("C1", "C3"), ("C2", "C3")}
+    for k, day in enumerate(sorted(rng.choice(150, size=30, replace=False))):  # ordinary admissions
+        rows.append(setl(f"O{k}", f"o{k}", "H1", day + 6, begin=day, end=day + 6, med="21", dise="K80.200"))
+    for e, day in enumerate((20, 60, 100)):  # recruits admitted over two days, discharged one by one
+        for j, psn in enumerate(("1", "2", "3", "4", "5")):
+            rows.append(setl(f"R{e}{j}", psn, "H1", day + 5 + j, begin=day + j % 2, end=day + 5 + j, med="21",
+                             dise="J18.900"))
+    for j in range(6):  # bus accident at another hospital: admitted together once
+        rows.append(setl(f"A{j}", f"bus{j}", "H2", 40, begin=30, end=30 + 3 + j, med="21", dise="S72.000"))
+    _, links = run(tmp_path, "admission-co-admit", rows)
+    again = links[links["episodes"].map(len) >= 2]  # met in two or more episodes (bursts or repeats)
+    assert linked(again) == clique("12345")
+    bus = links[links["a"].str.startswith("Patient|bus")]
+    assert (bus["kind"] == "burst").all() and (bus["k"] == 1).all()  # once at most: the ring stage makes no ring
 
 
 def test_card_use_during_stay(tmp_path):
@@ -93,29 +136,16 @@ def test_card_use_during_stay(tmp_path):
             setl("U1", "1", "P9", 15),                                    # inside the stay: flagged
             setl("A2", "2", "H1", 20, begin=10, end=20, med="21", total=5000.0),
             setl("U2", "2", "P9", 10, "08:00:00")]                       # admission day: not
-    flags = run(tmp_path, "card-use-during-stay", rows)
-    assert set(flags["entity_id"]) == {"C1"}
-    assert set(flags.loc[flags["entity_id"] == "C1", "evidence"].iloc[0]) == {"A1", "U1"}
+    out, _ = run(tmp_path, "card-use-during-stay", rows)
+    assert set(out.flags["entity_id"]) == {"C1"}
+    assert set(out.flags.loc[out.flags["entity_id"] == "C1", "evidence"].iloc[0]) == {"A1", "U1"}
 
 
 def test_card_impossible_diagnosis(tmp_path):
     rows = [setl("S1", "1", "H1", 3, dise="O80.000", gend="1"), setl("S2", "2", "H1", 3, dise="O80.000", gend="2"),
             setl("S3", "3", "H1", 3, dise="N40.x00", gend="2"), setl("S4", "4", "H1", 3, dise="N40.x00", gend="1")]
-    flags = run(tmp_path, "card-impossible-diagnosis", rows)
-    assert set(flags["entity_id"]) == {"C1", "C3"}
-
-
-def test_admission_co_admit(tmp_path):
-    rows = [setl("A1", "1", "H1", 17, begin=10, end=17, med="21"), setl("A2", "2", "H1", 17, begin=11, end=17, med="21"),
-            setl("A3", "1", "H1", 47, begin=40, end=47, med="21"), setl("A4", "2", "H1", 48, begin=40, end=48, med="21"),
-            # bus accident: admitted together once
-            setl("B1", "3", "H2", 30, begin=20, end=30, med="21"), setl("B2", "4", "H2", 31, begin=20, end=31, med="21")]
-    for k, day in enumerate(range(2, 60, 7)):  # dialysis: same-day sessions, every week
-        rows += [setl(f"D{k}a", "5", "H1", day, begin=day, end=day, med="14"),
-                 setl(f"D{k}b", "6", "H1", day, begin=day, end=day, med="14")]
-    links = run(tmp_path, "admission-co-admit", rows)
-    assert pairs(links) == {("1", "2")}
-    assert links["weight"].iloc[0] == 2.0
+    out, _ = run(tmp_path, "card-impossible-diagnosis", rows)
+    assert set(out.flags["entity_id"]) == {"C1", "C3"}
 
 
 def test_identity_shared_phone(tmp_path):
@@ -123,10 +153,9 @@ def test_identity_shared_phone(tmp_path):
     persons += [{"psn_no": f"F{i}", "tel": "13900000002", "addr": "家1号"} for i in range(3)]         # family
     persons += [{"psn_no": f"N{i}", "tel": "057186001234", "addr": "福利院"} for i in range(8)]       # nursing home
     persons += [{"psn_no": f"Z{i}", "tel": "13800000000", "addr": f"街{i}号"} for i in range(60)]     # placeholder
-    links = run(tmp_path, "identity-shared-phone", [], persons)
-    linked = set(links["a_id"]) | set(links["b_id"])
-    assert linked == {f"G{i}" for i in range(5)}
-    assert len(links) == 10
+    out, _ = run(tmp_path, "identity-shared-phone", [], persons)
+    assert set(out.links["a_id"]) | set(out.links["b_id"]) == {f"G{i}" for i in range(5)}
+    assert len(out.links) == 10
 
 
 def test_identity_shared_address(tmp_path):
@@ -134,76 +163,86 @@ def test_identity_shared_address(tmp_path):
     persons = [{"psn_no": f"G{i}", "psn_name": names[i] + "某", "addr": "景芳路9号中介服务部"} for i in range(6)]
     persons += [{"psn_no": f"F{i}", "psn_name": "赵某", "addr": "家1号"} for i in range(5)]              # family
     persons += [{"psn_no": f"N{i}", "psn_name": names[i] + "某", "addr": "上城区福利院"} for i in range(6)]  # nursing home
-    links = run(tmp_path, "identity-shared-address", [], persons)
-    assert set(links["a_id"]) | set(links["b_id"]) == {f"G{i}" for i in range(6)}
+    out, _ = run(tmp_path, "identity-shared-address", [], persons)
+    assert set(out.links["a_id"]) | set(out.links["b_id"]) == {f"G{i}" for i in range(6)}
+
+
+def test_intermediary_phone_and_one_clinic(tmp_path):
+    persons = [{"psn_no": f"G{i}", "tel": "15500000001", "addr": f"路{i}号"} for i in range(10)]
+    persons += [{"psn_no": f"Z{i}", "tel": "13800000000", "addr": f"街{i}号"} for i in range(30)]
+    persons += [{"psn_no": f"bgH{h}{p}", "tel": f"1390000{h}{p:03d}", "addr": f"巷{h}-{p}"} for h in range(4)
+                for p in range(60)]
+    rows = [r for h in range(4) for r in background(f"H{h}", 60, 2, seed=10 + h)]
+    rows += [setl(f"G{i}-{v}", f"G{i}", "H9", 10 + 7 * v + i % 3) for i in range(8) for v in range(2)]  # escorted
+    rows += [setl(f"Z{i}", f"Z{i}", f"H{i % 4}", 20 + i) for i in range(30)]  # placeholder holders: anywhere
+    _, links = run(tmp_path, "identity-phone-scheme", rows, persons)
+    assert linked(links) == clique([f"G{i}" for i in range(8)])
+
+
+def _fills(rows, fees, psn, place, doctor, days, qty, drug="INSULIN", prefix=None):
+    for v, day in enumerate(days):
+        sid = f"{prefix or psn}-{place}-{v}"
+        rows.append(setl(sid, psn, place, day, doctor=doctor, med="14"))
+        fees.append({"feedetl_sn": sid + "-1", "setl_id": sid, "med_list_codg": drug, "cnt": qty, "pric": 168})
 
 
 def test_doctor_overprescription(tmp_path):
     rows, fees = [], []
-    for p in range(12):  # peers: monthly refills, 3 pens a time
-        for v in range(6):
-            sid = f"N{p}-{v}"
-            rows.append(setl(sid, f"n{p}", "H1", 5 + 30 * v, doctor="D1", med="14"))
-            fees.append({"feedetl_sn": sid + "-1", "setl_id": sid, "med_list_codg": "INSULIN", "cnt": 3, "pric": 168})
-    for v in range(9):  # colluding doctor: every ten days, 12 pens a time
-        sid = f"X{v}"
-        rows.append(setl(sid, "x", "H2", 3 + 10 * v, doctor="D9", med="14"))
-        fees.append({"feedetl_sn": sid + "-1", "setl_id": sid, "med_list_codg": "INSULIN", "cnt": 12, "pric": 168})
-    links = run(tmp_path, "doctor-overprescription", rows, fees=fees)
-    assert pairs(links) == {("D9", "x")}
-
-
-def test_doctor_visit_amount_without_fee_details(tmp_path):
-    rows = []
-    for p in range(8):  # peers: monthly chronic visits, ordinary money for the diagnosis
-        rows += [setl(f"N{p}-{v}", f"n{p}", "H1", 5 + 30 * v, doctor="D1", med="14", dise="E11.900", total=500.0)
-                 for v in range(6)]
-    for p in range(8):  # dialysis: many visits, ordinary money per visit
-        rows += [setl(f"K{p}-{v}", f"k{p}", "H1", 2 * v, doctor="D3", med="14", dise="N18.500", total=440.0)
-                 for v in range(40)]
-    rows += [setl(f"X{v}", "x", "H2", 3 + 10 * v, doctor="D9", med="14", dise="E11.900", total=4000.0) for v in range(9)]
-    # every five days at ordinary money per visit: frequency far above peers
-    rows += [setl(f"Y{v}", "y", "H2", 1 + 5 * v, doctor="D8", med="14", dise="E11.900", total=500.0) for v in range(30)]
-    links = run(tmp_path, "doctor-visit-amount", rows)
-    assert pairs(links) == {("D9", "x"), ("D8", "y")}
+    for d in range(6):  # peers: monthly refills, 3 pens a time, at six doctors
+        for p in range(10):
+            _fills(rows, fees, f"n{d}-{p}", "H1", f"D{d}", range(5 + p, 180, 30), 3)
+    for p in range(4):  # colluding doctor: every ten days, 12 pens a time
+        _fills(rows, fees, f"x{p}", "H2", "D9", range(3 + p, 180, 10), 12)
+    _, links = run(tmp_path, "doctor-overprescription", rows, fees=fees)
+    assert linked(links) == clique(["x0", "x1", "x2", "x3"])
+    assert {c for ctx in links["context"] for c in ctx} == {"Doctor|D9"}
 
 
 def test_doctor_cross_hospital_duplicate(tmp_path):
     rows, fees = [], []
-
-    def visit(sid, psn, place, doctor, day):
-        rows.append(setl(sid, psn, place, day, doctor=doctor, med="14"))
-        fees.append({"feedetl_sn": sid + "-1", "setl_id": sid, "med_list_codg": "CLOPI", "cnt": 28, "pric": 6.8})
-
-    for k in range(4):  # two hospitals every month
-        visit(f"A{k}", "1", "H1", "D1", 30 * k)
-        visit(f"B{k}", "1", "H2", "D2", 30 * k + 8)
-    visit("C0", "2", "H1", "D1", 0)  # changed hospital once
-    visit("C1", "2", "H2", "D2", 20)
-    links = run(tmp_path, "doctor-cross-hospital-duplicate", rows, fees=fees)
-    assert pairs(links) == {("D2", "1"), ("D1", "1")}
+    for d in range(4):  # ordinary patients, one doctor each
+        for p in range(12):
+            _fills(rows, fees, f"n{d}-{p}", f"H{d}", f"D{d}", range(p, 180, 30), 28, drug="CLOPI")
+    for d, (a, b) in enumerate((("D0", "D1"), ("D2", "D3"))):  # two who changed hospital once
+        _fills(rows, fees, f"m{d}", f"H{d * 2}", a, [10, 40], 28, drug="CLOPI", prefix=f"m{d}a")
+        _fills(rows, fees, f"m{d}", f"H{d * 2 + 1}", b, [70, 100], 28, drug="CLOPI", prefix=f"m{d}b")
+    for p in range(5):  # the same patients fill at two hospitals every month
+        _fills(rows, fees, f"x{p}", "H5", "D5", range(p, 180, 30), 28, drug="CLOPI", prefix=f"x{p}a")
+        _fills(rows, fees, f"x{p}", "H6", "D6", range(p + 9, 180, 30), 28, drug="CLOPI", prefix=f"x{p}b")
+    _, links = run(tmp_path, "doctor-cross-hospital-duplicate", rows, fees=fees)
+    assert linked(links) == clique([f"x{p}" for p in range(5)])
 
 
 def test_admission_split(tmp_path):
-    rows = [setl("S1", "1", "H1", 5, begin=0, end=5, med="21", dise="I63.900"),
-            setl("S2", "1", "H1", 11, begin=6, end=11, med="21", dise="I63.900"),
-            setl("S3", "1", "H1", 16, begin=12, end=16, med="21", dise="I63.900")]
-    for k in range(5):  # chemotherapy every 21 days
-        rows.append(setl(f"K{k}", "2", "H1", 21 * k + 2, begin=21 * k, end=21 * k + 2, med="21", dise="Z51.102"))
-    links = run(tmp_path, "admission-split", rows)
-    assert pairs(links) == {("1", "H1")}
+    rng = np.random.default_rng(5)
+    rows = []
+    for h in range(4):  # ordinary stays at four hospitals, now and then a genuine readmission
+        for k, day in enumerate(sorted(rng.choice(170, size=40, replace=False))):
+            rows.append(setl(f"O{h}-{k}", f"o{h}-{k}", f"H{h}", day + 5, begin=day, end=day + 5, med="21",
+                             dise="K80.200"))
+    for p in range(4):  # one ward splits every stay in three
+        for s in range(3):
+            start = 20 * p + 6 * s
+            rows.append(setl(f"S{p}{s}", f"s{p}", "H9", start + 5, begin=start, end=start + 5, med="21",
+                             dise="I63.900"))
+    for k in range(5):  # chemotherapy every 21 days: scheduled, and beyond the gap
+        rows.append(setl(f"K{k}", "chemo", "H9", 21 * k + 2, begin=21 * k, end=21 * k + 2, med="21", dise="Z51.102"))
+    _, links = run(tmp_path, "admission-split", rows)
+    assert linked(links) == clique([f"s{p}" for p in range(4)])
 
 
 def test_refund_cashout(tmp_path):
     rows = []
-    for k in range(3):  # bought, refunded the same evening, three times, at two pharmacies
-        place = "P1" if k < 2 else "P2"
-        rows += [setl(f"B{k}", "1", place, 3 + 10 * k, "10:00:00", med="41", total=600.0),
-                 setl(f"R{k}", "1", place, 3 + 10 * k, "18:00:00", med="41", total=-600.0, refund="1")]
-    rows += [setl("B9", "2", "P1", 4, "10:00:00", med="41", total=80.0),  # one mistaken purchase
-             setl("R9", "2", "P1", 4, "10:30:00", med="41", total=-80.0, refund="1")]
-    for k in range(3):  # partial refunds exported with positive amounts and the flag: still cash-outs
-        rows += [setl(f"B3{k}", "3", "P3", 5 + 10 * k, "10:00:00", med="41", total=500.0),
-                 setl(f"R3{k}", "3", "P3", 5 + 10 * k, "17:00:00", med="41", total=300.0, refund="1")]
-    links = run(tmp_path, "refund-cashout", rows)
-    assert pairs(links) == {("C1", "P1"), ("C1", "P2"), ("C3", "P3")}
+    for place in ("P1", "P2", "P3"):  # ordinary customers, and a mistaken purchase now and then
+        rows += background(place, 600, 2, seed=len(rows))
+    rows += [setl(f"M{k}", f"m{k}", f"P{1 + k % 3}", 30 + k, "10:00:00", med="41", total=80.0) for k in range(6)]
+    rows += [setl(f"MR{k}", f"m{k}", f"P{1 + k % 3}", 30 + k, "10:30:00", med="41", total=-80.0, refund="1")
+             for k in range(6)]
+    for c in range(4):  # holders who buy a key drug monthly and are refunded in cash days later, each alone
+        for k in range(5):
+            day = 5 + 30 * k + 3 * c
+            rows += [setl(f"B{c}{k}", f"h{c}", "P1", day, "10:00:00", med="41", total=600.0),
+                     setl(f"R{c}{k}", f"h{c}", "P1", day + 2, "17:00:00", med="41",
+                          total=-600.0 if k % 2 else 350.0, refund="1")]  # partial refunds, either sign
+    _, links = run(tmp_path, "refund-cashout", rows)
+    assert linked(links) == clique([f"h{c}" for c in range(4)])

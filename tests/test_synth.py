@@ -28,7 +28,16 @@ def test_other_seed_other_district(tmp_path: Path):
     assert (tmp_path / "a" / "settlements.csv").read_bytes() != (tmp_path / "b" / "settlements.csv").read_bytes()
 
 
-def test_truth_lists_every_family_and_look_alike(district: Path):
+@pytest.fixture(scope="module")
+def classic_district(tmp_path_factory) -> Path:
+    """The original district (no --variants): one script per family."""
+    out = tmp_path_factory.mktemp("classic")
+    generate_district(out, patients=1500, days=60, seed=7)
+    return out
+
+
+def test_truth_lists_every_family_and_look_alike(classic_district: Path):
+    district = classic_district
     truth = json.loads((district / "truth.json").read_text(encoding="utf-8"))
     assert {r["kind"] for r in truth["rings"]} == set(RING_KINDS)
     assert {b["kind"] for b in truth["benign"]} == set(BENIGN_KINDS)

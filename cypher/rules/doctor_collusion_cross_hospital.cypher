@@ -1,26 +1,42 @@
-// title: 跨院重复开药 / the same drug from two hospitals within 30 days, repeatedly
+// title: 跨院重复开药 / the same patients fill a drug from the same two hospitals' doctors at once
 // id: doctor-cross-hospital-duplicate
 // family: doctor_collusion
-// level: medium
+// level: high
 // status: stable
 // seeds: ["001 二 智能监控 30日跨院重复开药", "002 二(二)7", "003 附件3 三.3"]
-// params: {window_d: 30, min_repeats: 3, med_types: ["14"]}
-// emits: link
+// emits: observations
+// params: {window_d: 30, min_overlaps: 2, rate: share, min_ratio: 2.0, min_surprise: null}
 // description: >
-//   A chronic (门特) patient fills the same drug from a second doctor at another
-//   institution within window_d days of the first, at least min_repeats times
-//   (跨院重复开药, 叠加购药). Links the patient to the second doctor; weight =
-//   repeats. The first doctor is linked by the symmetric match.
+//   Patients collect the same drug from a doctor at one hospital and again from a
+//   doctor at another within `window_d` days, `min_overlaps` times or more
+//   (跨院重复开药, 叠加开药), near-normal quantities at each, to resell the rest.
+//   One row per such patient, drug and pair of doctors. The hub is the pair of
+//   doctors; it is suspicious when far more of the drug's two-hospital patients
+//   share that pair than the two doctors' own shares of the drug's patients give
+//   (each doctor's share counted without the patients they share, plus one, so
+//   a scheme does not make its own doctors look busy).
 // falsepositives: >
-//   A patient who changes hospital once (one or two overlaps, below min_repeats).
-MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g:Drug)
-WHERE s1.med_type IN $med_types AND s1.refund = 0
-MATCH (p)<-[:`FOR`]-(s2:Settlement)-[:INCLUDES]->(g)
-WHERE s2.med_type IN $med_types AND s2.refund = 0
-  AND s2.fixmedins_code <> s1.fixmedins_code
-  AND s2.setl_day >= s1.setl_day AND s2.setl_day - s1.setl_day <= $window_d
-MATCH (s2)-[:BY]->(d:Doctor)
-WITH p, d, count(DISTINCT s2.setl_id) AS repeats, collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence
-WHERE repeats >= $min_repeats
-RETURN 'Doctor' AS a_type, d.atddr_no AS a_id, 'Patient' AS b_type, p.psn_no AS b_id,
-       1.0 * repeats AS weight, evidence
+//   A patient who changes hospital, or sees a second specialist now and then:
+//   two-hospital patients are spread over many pairs of doctors, each pair with
+//   few of them. Pharmacy purchases are not prescriptions and do not count.
+MATCH (s:Settlement)-[:INCLUDES]->(g:Drug)
+WHERE s.place_label = 'Institution' AND s.atddr_no IS NOT NULL AND s.refund = 0
+WITH g, count(DISTINCT s.psn_no) AS patients
+MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g)<-[:INCLUDES]-(s2:Settlement)-[:`FOR`]->(p)
+WHERE s1.place_label = 'Institution' AND s2.place_label = 'Institution'
+  AND s1.refund = 0 AND s2.refund = 0 AND s1.atddr_no < s2.atddr_no
+  AND s1.fixmedins_code <> s2.fixmedins_code AND abs(s1.setl_day - s2.setl_day) <= $window_d
+WITH g, patients, p, s1.atddr_no AS d1, s2.atddr_no AS d2, count(*) AS overlaps,
+     collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence
+WHERE overlaps >= $min_overlaps
+WITH g, patients, d1, d2, collect({psn: p.psn_no, evidence: evidence}) AS duals, count(*) AS shared
+MATCH (:Doctor {atddr_no: d1})<-[:BY]-(x1:Settlement)-[:INCLUDES]->(g)
+WHERE x1.refund = 0
+WITH g, patients, d1, d2, duals, shared, count(DISTINCT x1.psn_no) AS n1
+MATCH (:Doctor {atddr_no: d2})<-[:BY]-(x2:Settlement)-[:INCLUDES]->(g)
+WHERE x2.refund = 0
+WITH g, patients, d1, d2, duals, shared, n1, count(DISTINCT x2.psn_no) AS n2
+UNWIND duals AS dual
+RETURN 'Patient' AS entity_type, dual.psn AS entity_id, 'Doctor pair' AS hub_type, d1 + '+' + d2 AS hub_id,
+       g.med_list_codg AS peer_group, 1.0 AS observed,
+       2.0 * (n1 - shared + 1) * (n2 - shared + 1) / (1.0 * patients * patients) AS exposure, dual.evidence AS evidence

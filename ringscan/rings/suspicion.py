@@ -1,48 +1,33 @@
-"""The suspicion graph: every rule's links as one weighted networkx graph of entities.
+"""The suspicion graph: actors (people, or cards whose holder is unknown) joined by evidence links.
 
-Nodes are ``"Type|id"`` strings (``Card|A3301…``). A link's weight becomes
-``level × log2(1 + weight)`` so rules that count days, episodes or ratios add
-on one scale. Two safeguards keep hubs from gluing strangers together:
+Edges sum the links of every family between two actors (weights are surprises
+in orders of magnitude; see rings.evidence) and keep what they rest on:
+families, rules, kinds of link (weight per kind), meeting episodes per kind,
+hub context, settlements.
 
-* **household discount**: a link between two people (or their cards) who share
-  an address that at most ``max_household`` people share (a phone, for people
-  with no address on record) is multiplied by ``household_factor`` — family
-  members fetch medicine for each other;
-* **degree cap**: a node with more than ``max_degree`` neighbours has its
-  links scaled by ``max_degree / degree``.
-
-A card whose holder is known is the same actor as its holder: its links land
-on the holder's node, so card evidence (co-swipes, refunds) and person
-evidence (doctor links, co-admissions) about the same people make one ring,
-not two. Rings list the cards again through their holders.
+* **Households**: people sharing a small address (2 to ``max_household``
+  people; a phone only for people with no address on record) are one
+  household. Links between members of one household count ``household_factor``:
+  a family fetching medicine together is not a ring.
+* **Identifiers strengthen, never recruit**: shared phones and addresses add
+  ``weight`` only between actors that already have evidence links; they add
+  nothing to ``evidence_weight``, which is what rings are judged on.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
 import pandas as pd
 
-from ..rules.catalogue import LEVELS
-
-__all__ = ["SuspicionParams", "node_key", "split_key", "households", "household_of", "suspicion_graph"]
+__all__ = ["SuspicionParams", "households", "household_of", "suspicion_graph"]
 
 
 @dataclass(frozen=True)
 class SuspicionParams:
-    max_household: int = 5
-    household_factor: float = 0.1
-    max_degree: int = 50
-
-
-def node_key(kind: str, ident: str) -> str:
-    return f"{kind}|{ident}"
-
-
-def split_key(key: str) -> tuple[str, str]:
-    kind, _, ident = key.partition("|")
-    return kind, ident
+    max_household: int = 5        # a family home holds at most this many insured people (PATTERNS: 2–5)
+    household_factor: float = 0.1  # a link inside one household counts a tenth
 
 
 def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]:
@@ -84,44 +69,69 @@ def household_of(persons: pd.DataFrame, max_household: int,
     return out
 
 
-def suspicion_graph(links: pd.DataFrame, holders: dict[str, str], persons: pd.DataFrame,
-                    params: SuspicionParams = SuspicionParams(),
-                    known: dict[str, set[str]] | None = None) -> nx.Graph:
-    """Build the weighted graph; edge attributes keep families, rules and evidence.
+def _home(actor: str, home: dict[str, str]) -> str:
+    kind, _, ident = actor.partition("|")
+    return home.get(ident, actor) if kind == "Patient" else actor
 
-    ``known`` is :func:`households` already computed for ``persons``.
+
+def suspicion_graph(links: pd.DataFrame, home: dict[str, str],
+                    params: SuspicionParams = SuspicionParams()) -> nx.Graph:
+    """Build the weighted actor graph from evidence links (rings.evidence).
+
+    ``home`` maps psn_no to its household id (:func:`household_of`).
     """
-    hh = known if known is not None else households(persons, params.max_household)
     G = nx.Graph()
-    def actor(kind: str, ident: str) -> str:
-        if kind == "Card" and ident in holders:
-            return node_key("Patient", holders[ident])
-        return node_key(kind, ident)
-
-    for row in links.itertuples(index=False):
-        a, b = actor(row.a_type, row.a_id), actor(row.b_type, row.b_id)
-        if a == b:
-            continue
-        w = LEVELS[row.level] * math.log2(1.0 + max(float(row.weight), 0.0))
-        pa = row.a_id if row.a_type == "Patient" else holders.get(row.a_id) if row.a_type == "Card" else None
-        pb = row.b_id if row.b_type == "Patient" else holders.get(row.b_id) if row.b_type == "Card" else None
-        if pa and pb and (pa == pb or hh.get(pa, set()) & hh.get(pb, set())):
-            w *= params.household_factor
+    if links.empty:
+        return G
+    links = links.reset_index(drop=True)
+    homes = {x: _home(x, home) for x in pd.unique(pd.concat([links["a"], links["b"]]))}
+    same_home = links["a"].map(homes) == links["b"].map(homes)
+    links = links.assign(weight=links["weight"].astype(float).where(~same_home, links["weight"] * params.household_factor))
+    evidence = links[links["kind"] != "identifier"]
+    pair = ["a", "b"]
+    by_pair = evidence.groupby(pair, sort=True)
+    kinds = evidence.pivot_table(index=pair, columns="kind", values="weight", aggfunc="sum")
+    families = evidence.pivot_table(index=pair, columns="family", values="weight", aggfunc="sum")
+    numbers = by_pair.agg(total=("weight", "sum"), at_risk=("at_risk", "max"), k=("k", "max"))
+    rules = by_pair["rule"].agg(set)
+    context = by_pair["context"].agg(lambda c: set(chain.from_iterable(c)))
+    found = by_pair["evidence"].agg(lambda e: set(chain.from_iterable(e)))
+    # Two people in two or more of the same bursts (batches, sittings) met again.
+    again = evidence[(evidence["kind"] == "repeat") | ((evidence["kind"] == "burst") & (evidence["k"] >= 2))]
+    episodes: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for (a, b, kind), eps in evidence.groupby([*pair, "kind"], sort=False)["episodes"]:
+        episodes.setdefault((a, b), {})[kind] = set(chain.from_iterable(eps))
+    for (a, b), eps in again.groupby(pair, sort=False)["episodes"]:
+        episodes.setdefault((a, b), {})["again"] = set(chain.from_iterable(eps))
+    hubs: dict[tuple[str, str], dict] = {}
+    for a, b, h in zip(evidence["a"], evidence["b"], evidence["hubs"]):
+        if h:
+            hubs.setdefault((a, b), {}).update(h)
+    kind_rows = {key: {k: float(v) for k, v in row.items() if v == v} for key, row in kinds.to_dict("index").items()}
+    family_rows = {key: {k: float(v) for k, v in row.items() if v == v}
+                   for key, row in families.to_dict("index").items()}
+    edges = []
+    for key, row in numbers.iterrows():
+        total = float(row["total"])
+        edges.append((key[0], key[1], {
+            "weight": total, "evidence_weight": total, "families": family_rows[key], "kinds": kind_rows[key],
+            # Tied by something other than time and place: a hub they both exceed at.
+            "tied": "excess" in kind_rows[key], "rules": rules[key], "at_risk": float(row["at_risk"]),
+            "k": int(row["k"]) if row["k"] == row["k"] else 1, "episodes": episodes.get(key, {}),
+            "hubs": hubs.get(key, {}), "context": context[key], "evidence": found[key]}))
+    G.add_edges_from(edges)
+    identifiers = links[(links["kind"] == "identifier") & links["a"].isin(G) & links["b"].isin(G)]
+    for (a, b), rows in identifiers.groupby(pair, sort=True):
+        w = float(rows["weight"].sum())
+        # A shared phone (level medium and up) ties two people; an address alone
+        # does not (exports cut addresses at the building; nursing homes share one).
+        tied = bool(rows["level"].isin(["medium", "high"]).any())
         if G.has_edge(a, b):
-            data = G[a][b]
+            G[a][b]["weight"] += w
+            G[a][b]["rules"] |= set(rows["rule"])
+            G[a][b]["tied"] = G[a][b]["tied"] or tied
         else:
-            G.add_edge(a, b, weight=0.0, corroborated=0.0, families={}, rules=set(), evidence=set())
-            data = G[a][b]
-        data["weight"] += w
-        if LEVELS[row.level] > LEVELS["low"]:
-            data["corroborated"] += w
-        data["families"][row.family] = data["families"].get(row.family, 0.0) + w
-        data["rules"].add(row.rule)
-        data["evidence"].update(row.evidence)
-    for node in list(G.nodes):
-        degree = G.degree(node)
-        if degree > params.max_degree:
-            factor = params.max_degree / degree
-            for _, _, data in G.edges(node, data=True):
-                data["weight"] *= factor
+            G.add_edge(a, b, weight=w, evidence_weight=0.0, families={}, kinds={"identifier": w}, tied=tied,
+                       rules=set(rows["rule"]), at_risk=0.0, k=0, episodes={}, hubs={}, context=set(),
+                       evidence=set())
     return G

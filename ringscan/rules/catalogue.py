@@ -1,8 +1,20 @@
 """Rule files: a YAML header in ``//`` comments (Sigma-style), then one Cypher query.
 
-The engine that runs rules knows nothing about any particular rule: every
-``link`` rule returns ``a_type, a_id, b_type, b_id, weight, evidence`` and
-every ``flag`` rule ``entity_type, entity_id, score, evidence``.
+The engine that runs rules knows nothing about any particular rule. A rule
+``emits`` one of four kinds of rows, each with fixed columns (``EMITS``):
+
+* ``events``: one row per settlement that counts as a meeting opportunity
+  (who, where, when); the co-occurrence engine pairs them within the rule's
+  ``window`` at its ``scale`` and scores repeated meetings against chance;
+* ``observations``: one row per person and hub (a count over an exposure in a
+  peer group); the excess engine finds people far above their peers gathered
+  at one hub;
+* ``link``: entity–entity links the query decides itself (shared phones and
+  addresses): they strengthen links between people with evidence;
+* ``flag``: one entity, one finding.
+
+Parameters in ``params`` are either used by the query (``$name``) or read by
+the engine of the rule's kind (``ENGINE_PARAMS``); both take ``--param``.
 """
 from __future__ import annotations
 
@@ -14,15 +26,25 @@ from typing import Any
 import yaml
 
 from ..config import CYPHER_DIR
+from ..families import families
 
 __all__ = ["Rule", "RuleError", "load_rule", "load_catalogue", "check_catalogue", "unknown_overrides", "RULES_DIR",
-           "LINK_COLUMNS", "FLAG_COLUMNS", "FAMILIES"]
+           "LINK_COLUMNS", "FLAG_COLUMNS", "EVENT_COLUMNS", "OBSERVATION_COLUMNS", "EMITS", "ENGINE_PARAMS",
+           "SCALE_NAMES", "FAMILIES"]
 
 RULES_DIR = CYPHER_DIR / "rules"
 LINK_COLUMNS = ("a_type", "a_id", "b_type", "b_id", "weight", "evidence")
 FLAG_COLUMNS = ("entity_type", "entity_id", "score", "evidence")
-FAMILIES = ("pharmacy_swipe", "fake_admission", "shared_card", "doctor_collusion",
-            "shared_identifier", "split_admission", "refund_cashout")
+EVENT_COLUMNS = ("entity_type", "entity_id", "place", "t", "rep", "setl_id")
+OBSERVATION_COLUMNS = ("entity_type", "entity_id", "hub_type", "hub_id", "peer_group", "observed", "exposure",
+                       "evidence")
+EMITS = {"events": EVENT_COLUMNS, "observations": OBSERVATION_COLUMNS, "link": LINK_COLUMNS, "flag": FLAG_COLUMNS}
+# Optional trailing columns a rule may return after the fixed ones.
+_OPTIONAL = {"observations": ("hub_exposure", "t_first"), "events": ("attr",)}
+ENGINE_PARAMS = {"events": frozenset({"window", "min_repeats", "burst_min_size"}),
+                 "observations": frozenset({"min_ratio", "min_surprise", "rate", "per_fill"})}
+SCALE_NAMES = ("sitting", "day", "episode")
+FAMILIES = tuple(families())  # cypher/families/*.yaml
 LEVELS = {"low": 0.4, "medium": 0.7, "high": 1.0}
 _REQUIRED = ("title", "id", "family", "level", "seeds", "params", "emits", "description", "falsepositives")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -47,11 +69,20 @@ class Rule:
     query: str
     path: Path
     status: str = "stable"
+    scale: str | None = None  # events rules: sitting | day | episode
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def level_weight(self) -> float:
         return LEVELS[self.level]
+
+    @property
+    def engine_param_names(self) -> frozenset[str]:
+        return ENGINE_PARAMS.get(self.emits, frozenset()) & set(self.params)
+
+    def query_params(self, bound: dict[str, Any]) -> dict[str, Any]:
+        """The bound parameters the query itself takes (engine parameters removed)."""
+        return {k: v for k, v in bound.items() if k not in self.engine_param_names}
 
     def bound_params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Declared params with overrides applied (``"rule-id.param"`` beats ``"param"``)."""
@@ -111,7 +142,8 @@ def load_rule(path: Path) -> Rule:
                 level=str(meta["level"]), emits=str(meta["emits"]), seeds=tuple(meta["seeds"] or ()),
                 params=dict(meta["params"] or {}), description=str(meta["description"]).strip(),
                 falsepositives=str(meta["falsepositives"]).strip(), query=query, path=path,
-                status=str(meta.get("status", "stable")), meta=meta)
+                status=str(meta.get("status", "stable")),
+                scale=str(meta["scale"]) if meta.get("scale") is not None else None, meta=meta)
 
 
 def _problems(rule: Rule) -> list[str]:
@@ -120,8 +152,10 @@ def _problems(rule: Rule) -> list[str]:
         out.append(f"family `{rule.family}` unknown (one of {', '.join(FAMILIES)})")
     if rule.level not in LEVELS:
         out.append(f"level `{rule.level}` unknown (low, medium, high)")
-    if rule.emits not in ("link", "flag"):
-        out.append(f"emits `{rule.emits}` must be link or flag")
+    if rule.emits not in EMITS:
+        out.append(f"emits `{rule.emits}` must be one of {', '.join(EMITS)}")
+    if rule.emits == "events" and rule.scale not in SCALE_NAMES:
+        out.append(f"events rules need `scale:` one of {', '.join(SCALE_NAMES)}")
     if not rule.path.stem.startswith(rule.family + "_"):
         out.append(f"file name must be <family>_<behaviour>.cypher, starting with `{rule.family}_`")
     if not rule.seeds:
@@ -130,13 +164,16 @@ def _problems(rule: Rule) -> list[str]:
     undeclared = used - set(rule.params)
     if undeclared:
         out.append(f"parameters used but not declared in params: {', '.join(sorted(undeclared))}")
-    unused = set(rule.params) - used
+    unused = set(rule.params) - used - ENGINE_PARAMS.get(rule.emits, frozenset())
     if unused:
         out.append(f"params declared but not used: {', '.join(sorted(unused))}")
     returned = _returned_columns(rule.query)
-    expected = LINK_COLUMNS if rule.emits == "link" else FLAG_COLUMNS
-    if returned != expected:
-        out.append(f"must RETURN exactly {', '.join(expected)} (as aliases, in order); returns {', '.join(returned)}")
+    expected = EMITS.get(rule.emits, LINK_COLUMNS)
+    optional = _OPTIONAL.get(rule.emits, ())
+    if returned[:len(expected)] != expected or any(c not in optional for c in returned[len(expected):]):
+        extra = f" (optionally then {', '.join(optional)})" if optional else ""
+        out.append(f"must RETURN exactly {', '.join(expected)}{extra} (as aliases, in order); "
+                   f"returns {', '.join(returned)}")
     return out
 
 

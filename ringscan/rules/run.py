@@ -1,4 +1,4 @@
-"""Run rules on a backend: links and flags as frames, with the rule that made them."""
+"""Run rules on a backend: one frame per kind of output, each row tagged with its rule."""
 from __future__ import annotations
 
 import time
@@ -7,24 +7,52 @@ from typing import Any
 
 import pandas as pd
 
-from ..graph.backend import GraphBackend, Progress
-from .catalogue import FLAG_COLUMNS, LINK_COLUMNS, Rule
+from ..graph.backend import BackendError, GraphBackend, Progress
+from .catalogue import EMITS, Rule
 
 __all__ = ["RuleOutput", "run_rules"]
+
+_HEAD = ["rule", "family", "level"]
 
 
 @dataclass
 class RuleOutput:
-    links: pd.DataFrame   # rule, family, level, a_type, a_id, b_type, b_id, weight, evidence
-    flags: pd.DataFrame   # rule, family, level, entity_type, entity_id, score, evidence
+    """What the rules returned, by kind (``EMITS``), plus timings and bound parameters."""
+
+    links: pd.DataFrame         # rule, family, level, a_type, a_id, b_type, b_id, weight, evidence
+    flags: pd.DataFrame         # rule, family, level, entity_type, entity_id, score, evidence
+    events: pd.DataFrame = field(default_factory=lambda: _empty("events"))
+    observations: pd.DataFrame = field(default_factory=lambda: _empty("observations"))
     seconds: dict[str, float] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _frame(rows: pd.DataFrame, rule: Rule, columns: tuple[str, ...]) -> pd.DataFrame:
-    rows = rows.reindex(columns=list(columns))
-    rows["evidence"] = rows["evidence"].map(lambda ev: sorted(set(ev)) if isinstance(ev, (list, tuple)) else
-                                            sorted(set(ev.tolist())) if hasattr(ev, "tolist") else [])
+def _empty(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=_HEAD + list(EMITS[kind]))
+
+
+def _evidence_list(ev: Any) -> list[str]:
+    """Settlement ids as a sorted list; a list of lists (one per finding) is flattened."""
+    if hasattr(ev, "tolist"):
+        ev = ev.tolist()
+    if not isinstance(ev, (list, tuple)):
+        return []
+    flat: set[str] = set()
+    for e in ev:
+        if hasattr(e, "tolist"):
+            e = e.tolist()
+        if isinstance(e, (list, tuple)):
+            flat.update(str(x) for x in e if x is not None)
+        elif e is not None:
+            flat.add(str(e))
+    return sorted(flat)
+
+
+def _frame(rows: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    columns = list(EMITS[rule.emits]) + [c for c in rows.columns if c not in EMITS[rule.emits]]
+    rows = rows.reindex(columns=columns)
+    if "evidence" in rows:
+        rows["evidence"] = rows["evidence"].map(_evidence_list)
     rows.insert(0, "level", rule.level)
     rows.insert(0, "family", rule.family)
     rows.insert(0, "rule", rule.id)
@@ -33,22 +61,25 @@ def _frame(rows: pd.DataFrame, rule: Rule, columns: tuple[str, ...]) -> pd.DataF
 
 def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any] | None = None,
               progress: Progress | None = None) -> RuleOutput:
-    links, flags, seconds, params = [], [], {}, {}
+    """Run every rule once; rows come back grouped by kind, in a stable order."""
+    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in EMITS}
+    seconds, params = {}, {}
     for i, rule in enumerate(rules):
         bound = rule.bound_params(overrides)
         started = time.perf_counter()
-        rows = backend.query(rule.query, bound)
+        try:
+            rows = backend.query(rule.query, rule.query_params(bound))
+        except BackendError as exc:
+            raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
         seconds[rule.id] = round(time.perf_counter() - started, 3)
         params[rule.id] = bound
-        if rule.emits == "link":
-            links.append(_frame(rows, rule, LINK_COLUMNS))
-        else:
-            flags.append(_frame(rows, rule, FLAG_COLUMNS))
+        parts[rule.emits].append(_frame(rows, rule))
         if progress:
             progress("rules", i + 1, len(rules))
-    head = ["rule", "family", "level"]
-    link_frame = pd.concat(links, ignore_index=True) if links else pd.DataFrame(columns=head + list(LINK_COLUMNS))
-    flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(columns=head + list(FLAG_COLUMNS))
-    link_frame = link_frame.sort_values(["rule", "a_type", "a_id", "b_type", "b_id"], kind="stable").reset_index(drop=True)
-    flag_frame = flag_frame.sort_values(["rule", "entity_type", "entity_id"], kind="stable").reset_index(drop=True)
-    return RuleOutput(link_frame, flag_frame, seconds, params)
+    frames = {kind: (pd.concat(found, ignore_index=True) if found else _empty(kind)) for kind, found in parts.items()}
+    order = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", "entity_id"],
+             "events": ["entity_type", "entity_id", "t", "setl_id"],
+             "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
+    for kind, frame in frames.items():
+        frames[kind] = frame.sort_values(["rule", *order[kind]], kind="stable").reset_index(drop=True)
+    return RuleOutput(frames["link"], frames["flag"], frames["events"], frames["observations"], seconds, params)

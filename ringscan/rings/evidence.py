@@ -1,0 +1,212 @@
+"""From rule output to evidence links between actors, every weight in one currency.
+
+An **actor** is an insured person (``Patient|psn_no``); a card whose holder is
+known acts as its holder, a card without one stays ``Card|…``. Every link's
+``weight`` is a surprise in orders of magnitude (``−log10`` of a chance
+probability), whatever the family, so rings of any family compare:
+
+* ``repeat`` links: pairs meeting on several days or episodes, scored against
+  chance by the co-occurrence engine (rings.cooccurrence); ``at_risk`` is
+  ``log10`` of the pairs that could have met, used to judge single members;
+* ``burst`` links: pairs inside one window far busier than the place's traffic
+  (corrected already), each pair a share of the burst;
+* ``excess`` links: people far above their peers at one suspicious hub
+  (rings.excess), each pair the members' own surprise shared out; ``hubs``
+  carries the hub's corrected surprise and each member's corrected surprise,
+  which a ring built on the hub is judged on;
+* ``identifier`` links: shared phones and addresses. They strengthen links
+  between people who have evidence and never recruit anyone (weight stays
+  small and does not count towards significance).
+
+Sessions of scheduled care (rings.schedule) are taken out of co-occurrence
+before anything is paired.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from ..rules.catalogue import Rule
+from ..rules.run import RuleOutput
+from .cooccurrence import SCALES, bursts, cooccurrence_pairs
+from .excess import ExcessParams, hub_excess
+
+__all__ = ["EvidenceParams", "EvidenceLinks", "evidence_links", "actor_key", "split_key", "LINK_KINDS"]
+
+LINK_KINDS = ("repeat", "burst", "excess", "identifier")
+_COLUMNS = ["rule", "family", "level", "kind", "a", "b", "weight", "k", "mu", "at_risk", "episodes", "context",
+            "hubs", "evidence"]
+
+
+@dataclass(frozen=True)
+class EvidenceParams:
+    # A repeated meeting becomes a link when chance gives it at most 1% (10^-2):
+    # weaker pairs are everywhere at busy places and only add noise to the graph.
+    min_link_surprise: float = 2.0
+    burst_min_size: int = 3      # a burst needs at least this many people (a pair is not a batch)
+
+
+@dataclass
+class EvidenceLinks:
+    links: pd.DataFrame                 # _COLUMNS, one row per rule, kind and actor pair
+    actors_at_risk: dict[str, int]      # per rule: actors who could have met (events rules)
+    # Meeting episodes (``rule|place|rep``) → rule, place, actors present,
+    # ``expected`` (events the place's usual traffic puts in its window),
+    # ``place_events`` (that usual traffic over the span: a visit's chance to
+    # fall in the episode is expected / place_events) and ``surprise`` (a
+    # burst's, corrected; 0 for a repeated meeting's episode).
+    episodes: dict[str, dict] = field(default_factory=dict)
+    # (rule, place, actor) → the actor's distinct days (or stays) there.
+    visits: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def actor_key(entity_type: str, entity_id: str, holders: dict[str, str]) -> str:
+    if entity_type == "Card" and entity_id in holders:
+        return f"Patient|{holders[entity_id]}"
+    return f"{entity_type}|{entity_id}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    kind, _, ident = key.partition("|")
+    return kind, ident
+
+
+def _actors(frame: pd.DataFrame, holders: dict[str, str], type_col: str, id_col: str) -> pd.Series:
+    ids = frame[id_col].astype(str)
+    held = ids.map(holders).astype(object)
+    is_card = frame[type_col].eq("Card")
+    return pd.Series(np.where(is_card & held.notna(), "Patient|" + held.where(held.notna(), "").astype(str),
+                              frame[type_col].astype(str) + "|" + ids), index=frame.index)
+
+
+def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str, str], scheduled: set[str],
+                 p: EvidenceParams, episodes: dict, visits: dict) -> tuple[list[pd.DataFrame], int]:
+    """Repeat and burst links of one events rule; fills ``episodes`` and ``visits`` (see EvidenceLinks)."""
+    rows = rows[~rows["setl_id"].isin(scheduled)].dropna(subset=["entity_id", "place", "t", "rep"])
+    if rows.empty:
+        return [], 0
+    ev = pd.DataFrame({"actor": _actors(rows, holders, "entity_type", "entity_id"), "place": rows["place"].astype(str),
+                       "t": rows["t"].astype("int64"), "rep": rows["rep"].astype("int64"),
+                       "setl_id": rows["setl_id"].astype(str)})
+    if "attr" in rows:
+        ev["attr"] = rows["attr"]
+    scale = SCALES[rule.scale or "sitting"]
+    window = int(params["window"])
+    min_repeats = int(params.get("min_repeats", 2))
+    prefix = f"{rule.id}|"
+    out = []
+
+    def episode(key: str, expected: float, place_events: float, actors: list[str], surprise: float = 0.0) -> None:
+        entry = episodes.setdefault(prefix + key, {"rule": rule.id, "place": key.rpartition("|")[0], "expected": 0.0,
+                                                   "place_events": place_events, "actors": set(), "surprise": 0.0})
+        entry["expected"] = max(entry["expected"], float(expected))
+        entry["surprise"] = max(entry["surprise"], float(surprise))
+        entry["actors"].update(actors)
+
+    pairs, at_risk, info = cooccurrence_pairs(ev, scale=scale, window=window, min_repeats=min_repeats)
+    pairs = pairs[pairs["surprise"] >= p.min_link_surprise]
+    active = int(ev.groupby("actor")["rep"].nunique().ge(min_repeats).sum())
+    if len(pairs):
+        known = dict(zip(info["episode"], zip(info["expected"], info["place_events"])))
+        for a, b, eps in zip(pairs["a"], pairs["b"], pairs["episodes"]):
+            for key in eps:
+                episode(key, known[key][0], known[key][1], [a, b])
+        out.append(pd.DataFrame({"kind": "repeat", "a": pairs["a"], "b": pairs["b"], "weight": pairs["surprise"],
+                                 "k": pairs["k"], "mu": pairs["mu"], "at_risk": np.log10(at_risk),
+                                 "episodes": pairs["episodes"].map(lambda e: [prefix + x for x in e]),
+                                 "context": [[] for _ in range(len(pairs))], "hubs": [{} for _ in range(len(pairs))],
+                                 "evidence": pairs["evidence"]}))
+    found = bursts(ev, scale=scale, window=window, min_size=int(params.get("burst_min_size", p.burst_min_size)))
+    if len(found):
+        actor_of = dict(zip(ev["setl_id"], ev["actor"]))
+        rows_out = []
+        for burst in found.itertuples(index=False):
+            by_actor: dict[str, list[str]] = {}
+            for sid in burst.evidence:
+                by_actor.setdefault(actor_of[sid], []).append(sid)
+            key = f"{burst.place}|{burst.rep}"
+            episode(key, burst.expected, burst.place_events, sorted(by_actor), burst.surprise)
+            share = burst.surprise / (burst.size - 1)
+            for a, b in combinations(sorted(by_actor), 2):
+                rows_out.append((a, b, share, [prefix + key], sorted(by_actor[a] + by_actor[b])))
+        frame = pd.DataFrame(rows_out, columns=["a", "b", "weight", "episodes", "evidence"])
+        frame = frame.groupby(["a", "b"], as_index=False).agg(
+            weight=("weight", "sum"), k=("weight", "size"), episodes=("episodes", lambda e: sorted(set().union(*e))),
+            evidence=("evidence", lambda e: sorted(set().union(*e))))
+        out.append(frame.assign(kind="burst", mu=np.nan, at_risk=0.0, context=[[] for _ in range(len(frame))],
+                                hubs=[{} for _ in range(len(frame))]))
+    # How often each actor in an episode visited that place (distinct days or stays).
+    seen = {a for entry in episodes.values() if entry["rule"] == rule.id for a in entry["actors"]}
+    days = ev[ev["actor"].isin(seen)].groupby(["place", "actor"])["rep"].nunique()
+    visits.update({(rule.id, place, actor): int(n) for (place, actor), n in days.items()})
+    return out, active
+
+
+def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str, str]) -> list[pd.DataFrame]:
+    ep = ExcessParams(**{k: params[k] for k in ("min_ratio", "min_surprise", "rate", "per_fill") if k in params})
+    rows = rows.assign(entity_id=_actors(rows, holders, "entity_type", "entity_id"), entity_type="")
+    found = hub_excess(rows, ep)
+    if found.empty:
+        return []
+    out = []
+    for (hub_type, hub_id), members in found.groupby(["hub_type", "hub_id"], sort=True):
+        per = members.groupby("entity_id").agg(surprise=("surprise", "max"), corrected=("surprise_corrected", "max"),
+                                               evidence=("evidence", lambda e: sorted(set().union(*map(set, e)))))
+        if len(per) < 2:
+            continue
+        m = len(per)
+        hub = {f"{rule.id}|{hub_type}|{hub_id}": (float(members["hub_surprise"].iloc[0]),
+                                                  {a: float(c) for a, c in per["corrected"].items()})}
+        for (a, ra), (b, rb) in combinations(per.iterrows(), 2):
+            out.append((a, b, (ra["surprise"] + rb["surprise"]) / (m - 1), [f"{hub_type}|{hub_id}"], hub,
+                        sorted(set(ra["evidence"]) | set(rb["evidence"]))))
+    if not out:
+        return []
+    frame = pd.DataFrame(out, columns=["a", "b", "weight", "context", "hubs", "evidence"])
+    frame = frame.groupby(["a", "b"], as_index=False).agg(
+        weight=("weight", "sum"), k=("weight", "size"), context=("context", lambda c: sorted(set().union(*c))),
+        hubs=("hubs", lambda h: {k: v for d in h for k, v in d.items()}),
+        evidence=("evidence", lambda e: sorted(set().union(*e))))
+    return [frame.assign(kind="excess", mu=np.nan, at_risk=0.0, episodes=[[] for _ in range(len(frame))],
+                         )]
+
+
+def _identifier_links(rows: pd.DataFrame, holders: dict[str, str]) -> list[pd.DataFrame]:
+    if rows.empty:
+        return []
+    a = _actors(rows, holders, "a_type", "a_id")
+    b = _actors(rows, holders, "b_type", "b_id")
+    frame = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "weight": rows["weight"].astype(float),
+                          "evidence": rows["evidence"]})
+    frame = frame[frame["a"] != frame["b"]]
+    empty = [[] for _ in range(len(frame))]
+    return [frame.assign(kind="identifier", k=1, mu=np.nan, at_risk=0.0, episodes=empty, context=empty,
+                         hubs=[{} for _ in range(len(frame))])]
+
+
+def evidence_links(output: RuleOutput, rules: list[Rule], holders: dict[str, str], scheduled: set[str],
+                   params: EvidenceParams = EvidenceParams()) -> EvidenceLinks:
+    """Actor–actor links from every rule's output (see module docstring)."""
+    by_id = {r.id: r for r in rules}
+    parts: list[pd.DataFrame] = []
+    at_risk: dict[str, int] = {}
+    episodes: dict[str, dict] = {}
+    visits: dict[tuple[str, str, str], int] = {}
+    for kind, frame in (("events", output.events), ("observations", output.observations), ("link", output.links)):
+        for rule_id, rows in frame.groupby("rule", sort=True):
+            rule = by_id[rule_id]
+            bound = output.params.get(rule_id, rule.params)
+            if kind == "events":
+                made, at_risk[rule_id] = _event_links(rule, bound, rows, holders, scheduled, params, episodes, visits)
+            elif kind == "observations":
+                made = _excess_links(rule, bound, rows, holders)
+            else:
+                made = _identifier_links(rows, holders)
+            parts += [m.assign(rule=rule.id, family=rule.family, level=rule.level) for m in made]
+    links = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
+    links = links[links["a"] != links["b"]].reindex(columns=_COLUMNS)
+    links = links.sort_values(["rule", "kind", "a", "b"], kind="stable").reset_index(drop=True)
+    return EvidenceLinks(links, at_risk, episodes, visits)
