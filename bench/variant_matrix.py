@@ -81,8 +81,7 @@ def load_and_scan(data: Path, seed: int, work: Path) -> tuple[Path, dict]:
     t = time.perf_counter()
     with EmbeddedBackend(work / "graph.lbdb") as store:
         load_files(sorted(data.glob("*.csv")), store, rejects_path=work / "rejects.csv",
-                   max_amount=settings.max_settlement_amount, swipe_slot_s=settings.swipe_slot_s,
-                   admit_slot_d=settings.admit_slot_d)
+                   max_amount=settings.max_settlement_amount)
     seconds["load"] = time.perf_counter() - t
     t = time.perf_counter()
     with EmbeddedBackend(work / "graph.lbdb", read_only=True) as store:

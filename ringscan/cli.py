@@ -149,8 +149,7 @@ def load(
     try:
         with _progress(not as_json) as progress:
             report = _run(load_files, paths, store, mapping=mapping_spec, rejects_path=rejects_path,
-                          max_amount=settings.max_settlement_amount, swipe_slot_s=settings.swipe_slot_s,
-                          admit_slot_d=settings.admit_slot_d, progress=progress)
+                          max_amount=settings.max_settlement_amount, progress=progress)
     finally:
         store.close()
     if as_json:
@@ -400,8 +399,7 @@ def export_neo4j_import_cmd(
         if paths:
             store = _run(EmbeddedBackend, Path(tmp) / "graph.lbdb")
             report = _run(load_files, paths, store, mapping=_run(load_mapping, mapping),
-                          rejects_path=out_dir / "rejects.csv", max_amount=settings.max_settlement_amount,
-                          swipe_slot_s=settings.swipe_slot_s, admit_slot_d=settings.admit_slot_d)
+                          rejects_path=out_dir / "rejects.csv", max_amount=settings.max_settlement_amount)
             out.print(f"read {report.read:,}, loaded {report.loaded:,}, rejected {report.rejected:,} "
                       f"(see {report.rejects_path}), duplicates {report.duplicates:,}")
         else:

@@ -29,11 +29,6 @@ class Settings:
     backend: str = "embedded"
     # Share of read rows that may be rejected before `load` exits non-zero.
     max_reject_rate: float = 0.05
-    # Width of the place/time slots settlements are linked to (see graph/model.py).
-    # A co-swipe rule window may be at most half of it.
-    swipe_slot_s: int = 3600
-    # Width, in days, of the admission slots; an admission window may be at most half.
-    admit_slot_d: int = 4
     # Amounts above this (yuan) in one settlement are treated as impossible.
     max_settlement_amount: float = 5_000_000.0
     # Rows per batch for server backends (Neo4j UNWIND batches).

@@ -1,5 +1,4 @@
 // Range indexes on the properties rules filter and join on (cypher/rules/*.cypher).
-CREATE INDEX slot_kind IF NOT EXISTS FOR (n:Slot) ON (n.kind);
 CREATE INDEX settlement_place_label IF NOT EXISTS FOR (n:Settlement) ON (n.place_label);
 CREATE INDEX settlement_day IF NOT EXISTS FOR (n:Settlement) ON (n.setl_day);
 CREATE INDEX settlement_refund IF NOT EXISTS FOR (n:Settlement) ON (n.refund);

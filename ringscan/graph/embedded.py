@@ -20,7 +20,7 @@ from .model import NODES, RELS, GraphFrames
 __all__ = ["EmbeddedBackend", "schema_statements"]
 
 _ARROW = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64()}
-# Labels whose nodes can be completed by later files (not settlements or slots).
+# Labels whose nodes can be completed by later files (not settlements).
 _COMPLETABLE = ("Patient", "Card", "Doctor", "Institution", "Pharmacy", "Drug")
 _UPDATE_BATCH = 20_000
 

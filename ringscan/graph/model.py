@@ -2,17 +2,11 @@
 
 Nodes carry the input's own ids as keys (``psn_no``, ``mdtrt_cert_no``,
 ``atddr_no``, ``fixmedins_code``, ``setl_id``). Times are integers: epoch
-seconds (``setl_ts``) and day numbers (``setl_day``, ``begn_day``,
-``end_day``), so every engine compares them the same way and fast.
-
-Place/time **slots** make "within N minutes at the same place" joins cheap on
-any engine: each settlement is linked to two overlapping slots per kind (two
-grids of width W offset by W/2), so two settlements at one place less than W/2
-apart always share a slot, and a rule only looks at settlements that do.
-
-* ``swipe`` slots: width ``swipe_slot_s`` seconds, every settlement.
-* ``admit`` slots: width ``admit_slot_d`` days, on the admission day of stays
-  that have one.
+seconds (``setl_ts``, empty when the export gives a date without a time of
+day) and day numbers (``setl_day``, ``begn_day``, ``end_day``), so every
+engine compares them the same way and fast. "Who met whom within N minutes"
+is not joined in the store: rules return the settlements and the
+co-occurrence engine (rings/cooccurrence.py) pairs them, at any window.
 """
 from __future__ import annotations
 
@@ -58,8 +52,6 @@ NODES: dict[str, NodeType] = {n.label: n for n in [
     NodeType("Phone", "tel", {"tel": STRING}),
     NodeType("Address", "addr", {"addr": STRING}),
     NodeType("Drug", "med_list_codg", {"med_list_codg": STRING, "med_list_name": STRING}),
-    NodeType("Slot", "slot_id", {"slot_id": STRING, "kind": STRING, "fixmedins_code": STRING,
-                                 "grid": INT, "bucket": INT}),
 ]}
 
 RELS: dict[str, RelType] = {r.type: r for r in [
@@ -71,7 +63,6 @@ RELS: dict[str, RelType] = {r.type: r for r in [
     RelType("WORKS_AT", (("Doctor", "Institution"), ("Doctor", "Pharmacy"))),
     RelType("HAS_PHONE", (("Patient", "Phone"),)),
     RelType("LIVES_AT", (("Patient", "Address"),)),
-    RelType("IN_SLOT", (("Settlement", "Slot"),)),
     RelType("INCLUDES", (("Settlement", "Drug"),),
             {"feedetl_sn": STRING, "cnt": FLOAT, "pric": FLOAT, "det_item_fee_sumamt": FLOAT}),
 ]}
@@ -138,25 +129,7 @@ def place_labels(settlements: pd.DataFrame, institutions: pd.DataFrame | None,
     return labels
 
 
-def _slots(settlements: pd.DataFrame, kind: str, unit: pd.Series, width: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    parts = []
-    for grid in (0, 1):
-        bucket = (unit + grid * (width // 2)) // width
-        parts.append(pd.DataFrame({
-            "setl_id": settlements["setl_id"].to_numpy(), "fixmedins_code": settlements["fixmedins_code"].to_numpy(),
-            "grid": grid, "bucket": bucket.to_numpy(),
-        }))
-    rows = pd.concat(parts, ignore_index=True)
-    rows["slot_id"] = (kind + "|" + rows["fixmedins_code"] + "|" + rows["grid"].astype(str)
-                       + "|" + rows["bucket"].astype(str))
-    rows["kind"] = kind
-    nodes = rows.drop_duplicates("slot_id")[["slot_id", "kind", "fixmedins_code", "grid", "bucket"]]
-    rels = rows.rename(columns={"setl_id": "from", "slot_id": "to"})[["from", "to"]]
-    return nodes, rels
-
-
-def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, str], *,
-                       swipe_slot_s: int, admit_slot_d: int) -> GraphFrames:
+def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, str]) -> GraphFrames:
     """Nodes and relationships for one batch of validated canonical frames."""
     g = GraphFrames()
     s = frames.get("settlements", pd.DataFrame(columns=["setl_id", "fixmedins_code"]))
@@ -197,11 +170,6 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
             worked = at.dropna(subset=["atddr_no"])
             g.add_rels("WORKS_AT", "Doctor", label,
                        pd.DataFrame({"from": worked["atddr_no"], "to": worked["fixmedins_code"]}))
-        slot_nodes, slot_rels = _slots(s, "swipe", s["setl_ts"], swipe_slot_s)
-        stays = s[s["begn_day"].notna() & s["end_day"].notna()]
-        adm_nodes, adm_rels = _slots(stays, "admit", stays["begn_day"].astype("int64"), admit_slot_d)
-        g.add_nodes("Slot", pd.concat([slot_nodes, adm_nodes]))
-        g.add_rels("IN_SLOT", "Settlement", "Slot", pd.concat([slot_rels, adm_rels]))
 
     fees = frames.get("fee_details")
     if fees is not None and len(fees):

@@ -106,7 +106,7 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
 
 def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                rejects_path: Path | None = None, max_amount: float = 5_000_000.0,
-               swipe_slot_s: int = 3600, admit_slot_d: int = 4, progress: Progress | None = None,
+               progress: Progress | None = None,
                ) -> LoadReport:
     """Read, validate and write ``paths`` into ``backend``; returns the accounting."""
     mapping = mapping or Mapping()
@@ -157,7 +157,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     for label in ("Institution", "Pharmacy"):
         for code in backend.query(f"MATCH (n:{label}) RETURN n.fixmedins_code AS k")["k"]:
             known_places[code] = label
-    graph = build_graph_frames(frames, known_places, swipe_slot_s=swipe_slot_s, admit_slot_d=admit_slot_d)
+    graph = build_graph_frames(frames, known_places)
     written = backend.write(graph, progress=progress)
     report.written = {"nodes": written.nodes, "relationships": written.rels}
     return report

@@ -14,7 +14,8 @@ import pandas as pd
 from .readers import LINE_COL
 from .schema import TABLES
 
-__all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "row_hashes", "rejects_frame"]
+__all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "has_time_of_day", "row_hashes",
+           "rejects_frame"]
 
 REJECT_COLUMNS = ["file", "line", "table", "field", "reason", "detail", "values"]
 
@@ -61,6 +62,12 @@ def parse_times(values: pd.Series) -> pd.Series:
             out.loc[seconds.index] = seconds.astype("float64")
             todo.loc[seconds.index] = False
     return out
+
+
+def has_time_of_day(values: pd.Series) -> pd.Series:
+    """True where a time string carries a time of day (``09:30``, ``20240301093000``), not a date alone."""
+    text = values.astype("string").str.strip()
+    return (text.str.contains(r"\d{1,2}:\d{2}", regex=True) | text.str.fullmatch(r"\d{14}")).fillna(False)
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -165,8 +172,10 @@ def _settlement_checks(raw: pd.DataFrame, good: pd.DataFrame, checker: _Checker,
     checker.check(days["enddate"] < days["begndate"], "enddate", Reason.END_BEFORE_START,
                   "discharge (`enddate`) before admission (`begndate`)")
 
-    good["setl_ts"] = setl_ts.fillna(0).astype("int64")
-    good["setl_day"] = good["setl_ts"] // SECONDS_PER_DAY
+    # A date without a time of day keeps its day; its time is unknown (not midnight),
+    # so rules that need minutes leave it out instead of seeing everyone meet at 00:00.
+    good["setl_day"] = (setl_ts.fillna(0) // SECONDS_PER_DAY).astype("int64")
+    good["setl_ts"] = setl_ts.where(has_time_of_day(good["setl_time"])).astype("Int64")
     good["begn_day"] = days["begndate"]
     good["end_day"] = days["enddate"]
     good["fund_pay"] = fund
