@@ -80,3 +80,44 @@ def test_rules_cli_lists_and_checks():
     assert result.exit_code == 0 and "pharmacy-co-swipe" in result.output
     result = runner.invoke(app, ["rules", "--check"])
     assert result.exit_code == 0 and ("valid" in result.output or "有效" in result.output)
+
+
+@pytest.fixture(scope="module")
+def scanned(loaded: Path, tmp_path_factory) -> tuple[dict, "pd.DataFrame"]:
+    import pandas as pd
+
+    out = tmp_path_factory.mktemp("scanned")
+    doc = _scan(loaded, out)
+    return doc, pd.read_csv(out / "evidence.csv", dtype=str)
+
+
+def test_every_member_has_its_own_evidence_settlement(scanned):
+    doc, evidence = scanned
+    assert doc["rings"]
+    for ring in doc["rings"]:
+        rows = evidence[evidence["setl_id"].isin(ring["evidence"])]
+        for m in ring["members"]:
+            column = {"Patient": "psn_no", "Card": "mdtrt_cert_no", "Doctor": "atddr_no"}.get(m["type"], "fixmedins_code")
+            assert (rows[column] == m["id"]).any(), (ring["id"], m)
+
+
+def _lookalikes() -> list[str]:
+    from ringscan.synth.catalogue import LOOKALIKES
+
+    return sorted(LOOKALIKES)
+
+
+@pytest.mark.parametrize("kind", _lookalikes())
+def test_look_alike_makes_no_ring(scanned, district: Path, kind: str):
+    doc, _ = scanned
+    truth = json.loads((district / "truth.json").read_text(encoding="utf-8"))
+    planted = [b for b in truth["benign"] if b["kind"] == kind]
+    assert planted, f"the district plants no {kind}"
+    # A look-alike is flagged when it supplies at least three, and half, of a ring's people
+    # (the validation districts' rule); a busy pharmacy has no people of its own to supply.
+    groups = [set(b["members"].get("Patient", [])) for b in planted if b.get("members", {}).get("Patient")]
+    for ring in doc["rings"]:
+        people = {m["id"] for m in ring["members"] if m["type"] == "Patient"}
+        for group in groups:
+            supplied = len(people & group)
+            assert not (supplied >= 3 and supplied >= len(people) / 2), (kind, ring["id"], ring["explanation"])

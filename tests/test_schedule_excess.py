@@ -14,13 +14,14 @@ def _visits(psn: str, days: list[int], amount, dx: str = "N18.500", place: str =
              "setl_day": d, "medfee_sumamt": a, "dise_codg": dx} for d, a in zip(days, amounts)]
 
 
-def test_dialysis_chemotherapy_and_monthly_refills_are_scheduled():
+def test_dialysis_chemotherapy_rehabilitation_and_monthly_refills_are_scheduled():
     mwf = [d for w in range(20) for d in (7 * w, 7 * w + 2, 7 * w + 4)]
     chemo = [0, 21, 42, 70, 91, 112]  # one cycle a week late
+    rehab = [d for w in range(7) for d in (7 * w, 7 * w + 1)]  # Mondays and Tuesdays: gaps 1, 6, 1, 6 …
     rows = _visits("dialysis", mwf, 470.0) + _visits("chemo", chemo, 6000.0, dx="Z51.102") \
-        + _visits("refill", list(range(0, 360, 30)), 300.0, dx="E11.900")
+        + _visits("refill", list(range(0, 360, 30)), 300.0, dx="E11.900") + _visits("rehab", rehab, 180.0, dx="S82.200")
     sched = scheduled_settlements(pd.DataFrame(rows))
-    assert {s.split("-")[0] for s in sched} == {"dialysis", "chemo", "refill"}
+    assert {s.split("-")[0] for s in sched} == {"dialysis", "chemo", "refill", "rehab"}
 
 
 def test_a_card_pool_and_a_collector_are_not_scheduled():

@@ -6,7 +6,7 @@
 // seeds: ["000 三(三)1", "000 三(三)2", "003 附件3 一.1", "003 附件3 一.5", "003 附件3 四.2", "001 三(二)"]
 // emits: events
 // scale: day
-// params: {window: 0, min_repeats: 2}
+// params: {window: 0, min_repeats: 2, bursts: false}
 // description: >
 //   A clinic bills a pool of other people's cards (冒名就医, 盗刷), keyed in through
 //   the working day, a subset of the pool each time. Every outpatient settlement
@@ -14,7 +14,9 @@
 //   institution when no doctor is recorded); two cards billed by the same doctor
 //   on the same day meet. Cards meeting on `min_repeats` or more days are scored
 //   against chance: the doctor's own traffic by weekday and each card's own
-//   visits to that doctor.
+//   visits to that doctor. A day at a doctor's is too long a window for a
+//   burst to single anyone out (`bursts: false`): the pool shows in its repeated
+//   days.
 // falsepositives: >
 //   A busy chronic-disease doctor whose patients come on their own days (expected
 //   meetings there are many); scheduled care such as dialysis, recognised from

@@ -119,7 +119,8 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str
                                  "episodes": pairs["episodes"].map(lambda e: [prefix + x for x in e]),
                                  "context": [[] for _ in range(len(pairs))], "hubs": [{} for _ in range(len(pairs))],
                                  "evidence": pairs["evidence"]}))
-    found = bursts(ev, scale=scale, window=window, min_size=int(params.get("burst_min_size", p.burst_min_size)))
+    found = bursts(ev, scale=scale, window=window, min_size=int(params.get("burst_min_size", p.burst_min_size))) \
+        if params.get("bursts", True) else pd.DataFrame()
     if len(found):
         actor_of = dict(zip(ev["setl_id"], ev["actor"]))
         rows_out = []

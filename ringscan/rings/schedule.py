@@ -8,10 +8,12 @@ co-occurrence count, so their sessions are kept out of co-occurrence evidence.
 
 They are recognised from the pattern, not from a list of diagnosis codes: a
 person's settlements at one institution are scheduled care when there are at
-least ``min_sessions`` of them over ``min_span_d`` days or more, most gaps
-between sessions lie within ``gap_tolerance`` of the median gap (itself at
-most ``max_gap_d`` days), the amounts are steady (coefficient of variation at
-most ``max_amount_cv``) and one diagnosis dominates (``min_dx_share``).
+least ``min_sessions`` of them over ``min_span_d`` days or more, with a rhythm
+— most gaps between sessions within ``gap_tolerance`` of the median gap
+(itself at most ``max_gap_d`` days), or a weekly timetable (the same few
+weekdays, about as many sessions every week) — steady amounts (coefficient of
+variation at most ``max_amount_cv``) and one dominant diagnosis
+(``min_dx_share``).
 
 A collector's sittings or a clinic's card pool are not regular in this sense:
 their days are irregular, amounts and diagnoses vary.
@@ -33,6 +35,12 @@ class ScheduleParams:
     max_gap_d: float = 35.0      # from sessions twice a week up to monthly cycles and refills
     gap_tolerance: float = 0.5   # a gap within ±50% of the median gap is on rhythm (a week late on a 21-day cycle)
     min_on_rhythm: float = 0.75  # share of gaps on rhythm
+    # Or a weekly timetable: sessions in min_week_cover of the weeks (at least
+    # min_weeks of them), about as many each week, mostly on timetable_days weekdays.
+    min_weeks: int = 4
+    min_week_cover: float = 0.8
+    max_weekly_cv: float = 0.35
+    timetable_days: int = 3
     max_amount_cv: float = 0.25  # a routine costs about the same each time
     min_dx_share: float = 0.8    # one treatment, one diagnosis
 
@@ -65,9 +73,26 @@ def scheduled_settlements(settlements: pd.DataFrame, params: ScheduleParams = Sc
     on_rhythm = (gaps["gap"] - gaps["_k"].map(median)).abs() <= params.gap_tolerance * gaps["_k"].map(median)
     by = s.groupby("_k")
     amount = by["medfee_sumamt"]
+    # A weekly timetable (Mon+Thu, three weekday sessions …) has uneven gaps but
+    # the same weekdays and about the same number of sessions every week.
+    week = days["setl_day"] // 7
+    weekday = days["setl_day"] % 7
+    per_week = days.assign(_w=week).groupby(["_k", "_w"]).size()
+    weeks_spanned = week.groupby(days["_k"]).agg(lambda w: w.max() - w.min() + 1)
+    top_days = weekday.groupby([days["_k"], weekday]).size().groupby(level=0).apply(
+        lambda c: c.nlargest(params.timetable_days).sum())
+    weekly = pd.DataFrame({
+        "weeks": per_week.groupby(level=0).size(),
+        "cover": per_week.groupby(level=0).size() / weeks_spanned,
+        "cv": per_week.groupby(level=0).std(ddof=0) / per_week.groupby(level=0).mean(),
+        "days": top_days / days.groupby("_k").size(),
+    })
+    timetable = (weekly["weeks"] >= params.min_weeks) & (weekly["cover"] >= params.min_week_cover) \
+        & (weekly["cv"] <= params.max_weekly_cv) & (weekly["days"] >= params.min_on_rhythm)
     stats = pd.DataFrame({
         "median": median,
         "rhythm": on_rhythm.groupby(gaps["_k"]).mean(),
+        "timetable": timetable,
         "span": days.groupby("_k")["setl_day"].max() - days.groupby("_k")["setl_day"].min(),
         "cv": (amount.std(ddof=0) / amount.mean()).where(amount.mean() > 0, np.inf),
     })
@@ -76,7 +101,8 @@ def scheduled_settlements(settlements: pd.DataFrame, params: ScheduleParams = Sc
         stats["dx"] = (top / by["dise_codg"].count()).reindex(stats.index).fillna(1.0)
     else:
         stats["dx"] = 1.0
-    regular = stats[(stats["median"] <= params.max_gap_d) & (stats["rhythm"] >= params.min_on_rhythm)
-                    & (stats["span"] >= params.min_span_d) & (stats["cv"] <= params.max_amount_cv)
+    rhythm = ((stats["median"] <= params.max_gap_d) & (stats["rhythm"] >= params.min_on_rhythm)) \
+        | stats["timetable"].fillna(False).astype(bool)
+    regular = stats[rhythm & (stats["span"] >= params.min_span_d) & (stats["cv"] <= params.max_amount_cv)
                     & (stats["dx"] >= params.min_dx_share)].index
     return set(s.loc[s["_k"].isin(regular), "setl_id"])

@@ -41,7 +41,7 @@ OBSERVATION_COLUMNS = ("entity_type", "entity_id", "hub_type", "hub_id", "peer_g
 EMITS = {"events": EVENT_COLUMNS, "observations": OBSERVATION_COLUMNS, "link": LINK_COLUMNS, "flag": FLAG_COLUMNS}
 # Optional trailing columns a rule may return after the fixed ones.
 _OPTIONAL = {"observations": ("hub_exposure", "t_first"), "events": ("attr",)}
-ENGINE_PARAMS = {"events": frozenset({"window", "min_repeats", "burst_min_size"}),
+ENGINE_PARAMS = {"events": frozenset({"window", "min_repeats", "burst_min_size", "bursts"}),
                  "observations": frozenset({"min_ratio", "min_surprise", "rate", "per_fill"})}
 SCALE_NAMES = ("sitting", "day", "episode")
 FAMILIES = tuple(families())  # cypher/families/*.yaml
