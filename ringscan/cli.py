@@ -6,6 +6,7 @@ no traceback reaches the user.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -18,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
-from .report.i18n import KIND_NAMES, cli_text
+from .report.i18n import cli_text, kind_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="ringscan: find collusive fraud rings in medical-insurance settlements (打击欺诈骗保).")
@@ -204,8 +205,22 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
 
 
 RulesOpt = Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra folder of .cypher rule files (repeatable).")]
-LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en, for pages and messages (env RINGSCAN_LANG).")]
-RevealOpt = Annotated[bool, typer.Option("--reveal-pii", help="Show names, ID numbers, phones and addresses unmasked in reports.")]
+
+
+def _help(zh: str, en: str) -> str:
+    """Help in the language of RINGSCAN_LANG (Chinese unless it says en), for the report options."""
+    return en if os.environ.get("RINGSCAN_LANG", "zh").lower().startswith("en") else zh
+
+
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help=_help(
+    "页面和消息的语言: zh (默认) 或 en (环境变量 RINGSCAN_LANG)。", "zh (default) or en, for pages and messages (env RINGSCAN_LANG)."))]
+RevealOpt = Annotated[bool, typer.Option("--reveal-pii", help=_help(
+    "页面显示未脱敏的姓名、身份证号、电话和住址, 从图数据库读取 (--db 或 RINGSCAN_DB, 只读); 输出目录本身从不含这些信息。",
+    "Show names, ID numbers, phones and addresses unmasked, read from the graph store (--db or RINGSCAN_DB, "
+    "read-only); the output folder itself never holds them."))]
+PdfOpt = Annotated[bool, typer.Option("--pdf", help=_help(
+    "另用无头 Chromium 将每个团伙页面打印为 A4 PDF (rings/<id>.pdf)。",
+    "Also print every ring page to an A4 PDF (rings/<id>.pdf) with headless Chromium."))]
 
 
 def _param_overrides(settings: Settings, params: list[str] | None) -> dict:
@@ -275,8 +290,6 @@ def scan(
     from .rules.catalogue import RuleError, load_catalogue, unknown_overrides
     from .scan import run_scan, write_scan
 
-    from .report.render import render_report
-
     settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities, lang=lang,
                          reveal_pii=reveal_pii or None)
     try:
@@ -296,7 +309,7 @@ def scan(
     finally:
         store.close()
     path = write_scan(result, out_dir)
-    report = _run(render_report, path, lang=settings.lang, reveal_pii=settings.reveal_pii)
+    report = _render(path, None, settings, pdf=False, progress_bars=not as_json)
     if as_json:
         out.print_json(path.read_text(encoding="utf-8"))
         return
@@ -311,7 +324,7 @@ def scan(
         people = sum(m["type"] == "Patient" for m in ring.members)
         table.add_row(str(ring.rank), ring.id, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
                       f"{(ring.first_seen or '')[2:]}…{(ring.last_seen or '')[2:]}",
-                      KIND_NAMES[settings.lang].get(ring.kind, ring.kind))
+                      kind_name(settings.lang, ring.kind))
     out.print(table)
     for ring in result.rings:  # the explanation on its own line reads better than a squeezed column
         out.print(f"{ring.rank:>3}. {ring.id}  {ring.explanation if zh else ring.explanation_en}",
@@ -319,27 +332,60 @@ def scan(
     out.print(("报告: " if zh else "report: ") + str(report.index))
 
 
-@app.command()
-def report(
-    rings_json: Annotated[Path, typer.Argument(help="rings.json from a scan (the CSVs beside it are read too).")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write index.html and rings/ (default: beside rings.json).")] = None,
-    lang: LangOpt = None,
-    reveal_pii: RevealOpt = False,
-    config: ConfigOpt = None,
-) -> None:
-    """Re-render the HTML evidence maps and index from a saved scan, without scanning again.
-
-    Example: ringscan report out/rings.json --lang en
-    """
+def _render(rings_json: Path, out_dir: Path | None, settings: Settings, *, pdf: bool, progress_bars: bool):
+    """Render a scan folder's pages; with --reveal-pii the personal data comes from the store, opened read-only."""
+    from .graph.backend import open_backend
     from .report.render import render_report
 
-    settings = _settings(config, lang=lang, reveal_pii=reveal_pii or None)
+    if settings.reveal_pii and settings.backend == "embedded" and not Path(settings.db).exists():
+        raise Failure(f"--reveal-pii reads names, ID numbers and phones from the graph store the scan read, and there "
+                      f"is none at {settings.db}: give it with --db or RINGSCAN_DB")
+    store = _run(open_backend, settings, read_only=True) if settings.reveal_pii else None
+    try:
+        with _progress(progress_bars) as progress:
+            return _run(render_report, rings_json, out_dir, lang=settings.lang, reveal=store, pdf=pdf,
+                        progress=progress)
+    finally:
+        if store is not None:
+            store.close()
+
+
+@app.command(help=_help(
+    """从已保存的扫描结果重新生成团伙页面和索引 (不重新扫描); --pdf 另打印 A4 PDF。
+
+页面默认脱敏; --reveal-pii 从图数据库 (--db 或 RINGSCAN_DB) 读取个人信息。
+
+Example: ringscan report out/rings.json --pdf --lang en""",
+    """Re-render the ring pages and index from a saved scan, without scanning again; --pdf also prints A4 PDFs.
+
+Pages are masked; --reveal-pii reads the personal data from the graph store (--db or RINGSCAN_DB).
+
+Example: ringscan report out/rings.json --pdf --lang en"""))
+def report(
+    rings_json: Annotated[Path, typer.Argument(help=_help("扫描输出的 rings.json (同目录下的 CSV 一并读取)。",
+                                                          "rings.json from a scan (the CSVs beside it are read too)."))],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help=_help(
+        "index.html 和 rings/ 的输出目录 (默认: rings.json 所在目录)。",
+        "Where to write index.html and rings/ (default: beside rings.json)."))] = None,
+    lang: LangOpt = None,
+    reveal_pii: RevealOpt = False,
+    pdf: PdfOpt = False,
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    settings = _settings(config, db=db, backend=backend, lang=lang, reveal_pii=reveal_pii or None)
     if not rings_json.exists():
         raise Failure(f"{rings_json} not found; run `ringscan scan --out DIR` first")
-    result = _run(render_report, rings_json, out_dir, lang=settings.lang, reveal_pii=settings.reveal_pii)
-    zh = settings.lang == "zh"
-    out.print((f"已生成 {len(result.pages)} 个团伙页面和索引: " if zh else f"wrote {len(result.pages)} ring pages and the index: ")
-              + str(result.index))
+    result = _render(rings_json, out_dir, settings, pdf=pdf, progress_bars=True)
+    out.print(cli_text(settings.lang, "report_done", n=len(result.pages), index=result.index), markup=False,
+              highlight=False)
+    if result.pdfs:
+        out.print(cli_text(settings.lang, "report_pdfs", n=len(result.pdfs), folder=result.pdfs[0].parent),
+                  markup=False, highlight=False)
+    if settings.reveal_pii:
+        err.print(cli_text(settings.lang, "report_revealed", store=settings.db if settings.backend == "embedded"
+                           else settings.backend), markup=False, highlight=False)
 
 
 @app.command()

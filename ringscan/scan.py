@@ -13,7 +13,6 @@ change it only by adding keys); rings.csv, links.csv and flags.csv sit beside it
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -155,7 +154,13 @@ def _links_table(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Person records of ring patients and names of ring places and doctors, for reports."""
+    """Person records of ring patients and names of ring places and doctors, for reports.
+
+    What the output folder needs besides (the store's pseudonym key, ID-card vouchers, the evidence
+    settlements' drugs) rides along as ``people.attrs["folder"]`` (a :class:`FolderDetails`).
+    """
+    from .report.folder import folder_details
+
     ids: dict[str, set[str]] = {}
     for ring in rings:
         for m in ring.members:
@@ -163,7 +168,7 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
     patient_ids = {"ids": sorted(ids.get("Patient", []))}
     people = backend.query(
         "UNWIND $ids AS id MATCH (p:Patient {psn_no: id}) RETURN p.psn_no AS psn_no, p.psn_name AS psn_name, "
-        "p.certno AS certno, p.gend AS gend, p.tel AS tel, p.addr AS addr", patient_ids)
+        "p.certno AS certno, p.gend AS gend, p.brdy_day AS brdy_day, p.tel AS tel, p.addr AS addr", patient_ids)
     held = backend.query("UNWIND $ids AS id MATCH (p:Patient {psn_no: id})-[:HOLDS]->(c:Card) "
                          "RETURN p.psn_no AS psn_no, c.mdtrt_cert_no AS card", patient_ids)
     cards = held.sort_values("card").groupby("psn_no")["card"].apply(";".join)
@@ -176,7 +181,9 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
                                   {"ids": sorted(ids[label])})
             parts.append(frame.assign(type=label))
     names = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["id", "name", "type"])
-    return people.sort_values("psn_no").reset_index(drop=True), names.sort_values(["type", "id"]).reset_index(drop=True)
+    people = people.sort_values("psn_no").reset_index(drop=True)
+    people.attrs["folder"] = folder_details(backend, rings)
+    return people, names.sort_values(["type", "id"]).reset_index(drop=True)
 
 
 class _NoStage(_Stage):
@@ -188,21 +195,12 @@ class _NoStage(_Stage):
 
 
 def write_scan(result: ScanResult, out_dir: Path) -> Path:
-    """rings.json (the contract), rings.csv, links.csv, flags.csv, evidence.csv, people.csv, names.csv."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    doc = {"scan": result.meta, "rings": [r.as_dict() for r in result.rings]}
-    (out / "rings.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    pd.DataFrame([{
-        "rank": r.rank, "id": r.id, "kind": r.kind, "score": r.score, "amount": r.amount,
-        "persons": sum(m["type"] == "Patient" for m in r.members), "members": len(r.members),
-        "first_seen": r.first_seen, "last_seen": r.last_seen, "rules": ";".join(r.rules),
-        "explanation": r.explanation,
-    } for r in result.rings]).to_csv(out / "rings.csv", index=False, encoding="utf-8")
-    for name, frame in (("links", result.links), ("flags", result.flags)):
-        frame.assign(evidence=frame["evidence"].map(";".join)).to_csv(out / f"{name}.csv", index=False, encoding="utf-8")
-    result.settlements.to_csv(out / "evidence.csv", index=False, encoding="utf-8")
-    # Raw person records stay in the scan folder for re-rendering; pages mask them.
-    result.people.to_csv(out / "people.csv", index=False, encoding="utf-8")
-    result.names.to_csv(out / "names.csv", index=False, encoding="utf-8")
-    return out / "rings.json"
+    """rings.json (the contract), rings.csv, links.csv, flags.csv, evidence.csv, drugs.csv, members.csv.
+
+    The folder is safe to hand over: personal data stays in the store (see ringscan/report/folder.py).
+    """
+    from .report.folder import write_folder
+
+    return write_folder(Path(out_dir), result.meta, [r.as_dict() for r in result.rings], result.links,
+                        result.flags, result.settlements, result.people, result.names,
+                        result.people.attrs.get("folder"))

@@ -1,51 +1,28 @@
-"""Evidence maps and index: offline, escaped, masked — checked in headless Chromium."""
+"""Evidence pages and index: offline, escaped, masked — checked in headless Chromium."""
 from __future__ import annotations
 
 import json
-import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from report_helpers import CHROMIUM, HOSTILE, hostile_scan as _hostile_scan, launch, numbers, secrets_of
 from ringscan.cli import app
 from ringscan.graph.embedded import EmbeddedBackend
-from ringscan.ingest.load import load_files
-
-from ringscan.report.pii import Masker
+from ringscan.report.directory import Directory
 from ringscan.report.render import render_report
 from ringscan.report.ring_map import build_map
-from ringscan.rules.catalogue import load_catalogue
-from ringscan.scan import run_scan, write_scan
-
-HOSTILE = "<script>document.title='PWNED'</script>"
-CHROMIUM = shutil.which("chromium")
 
 
 @pytest.fixture(scope="module")
 def hostile_scan(district: Path, tmp_path_factory) -> Path:
-    """The shared district with script tags in every institution and person name."""
-    root = tmp_path_factory.mktemp("hostile")
-    data = root / "data"
-    shutil.copytree(district, data)
-    for name, column in (("institutions.csv", "fixmedins_name"), ("persons.csv", "psn_name"),
-                         ("settlements.csv", "fixmedins_name")):
-        frame = pd.read_csv(data / name, dtype=str)
-        frame[column] = frame[column].fillna("") + HOSTILE
-        frame.to_csv(data / name, index=False)
-    with EmbeddedBackend(root / "db") as store:
-        load_files(sorted(data.glob("*.csv")), store)
-    with EmbeddedBackend(root / "db", read_only=True) as store:
-        write_scan(run_scan(store, load_catalogue(), seed=0), root / "out")
-    render_report(root / "out" / "rings.json")
-    return root
+    return _hostile_scan(district, tmp_path_factory)
 
 
 def _html_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.html"))
-
 
 
 def test_every_ring_has_a_page_and_the_index_links_it(hostile_scan: Path):
@@ -54,7 +31,7 @@ def test_every_ring_has_a_page_and_the_index_links_it(hostile_scan: Path):
     assert rings
     index = (out / "index.html").read_text(encoding="utf-8")
     for ring in rings:
-        assert (out / ring["map"]).exists()
+        assert (out / ring["map"]).exists() and (out / "rings" / f"{ring['id']}.svg").exists()
         assert f'href="{ring["map"]}"' in index
 
 
@@ -65,21 +42,14 @@ def test_input_never_reaches_html_raw(hostile_scan: Path):
     assert "&lt;script&gt;" in ring_pages and "\\u003cscript\\u003e" in ring_pages  # shown, as text
 
 
-def _numbers(text: str) -> set[str]:
-    """Every run of digits (an ID number may end in X) long enough to be a phone or an ID number."""
-    runs = re.findall(r"[0-9]{11,}[Xx]?", text)
-    return set(runs) | {r[:-1] for r in runs if r[-1] in "Xx"}
-
-
-def test_no_full_id_or_phone_without_reveal(hostile_scan: Path, tmp_path: Path):
-    persons = pd.read_csv(hostile_scan / "data" / "persons.csv", dtype=str)
-    secrets = set(persons["certno"].dropna()) | {t for t in persons["tel"].dropna() if len(t) >= 11}
+def test_no_full_id_or_phone_without_reveal_and_reveal_reads_the_store(hostile_scan: Path, tmp_path: Path):
+    secret = secrets_of(hostile_scan / "data")
     pages = "\n".join(p.read_text(encoding="utf-8") for p in _html_files(hostile_scan / "out"))
-    assert not secrets & _numbers(pages)
-    revealed = tmp_path / "revealed"
-    render_report(hostile_scan / "out" / "rings.json", revealed, reveal_pii=True)
-    shown = "\n".join(p.read_text(encoding="utf-8") for p in _html_files(revealed))
-    assert secrets & _numbers(shown), "--reveal-pii shows the data"
+    assert not (secret["certno"] | secret["tel"]) & numbers(pages)
+    with EmbeddedBackend(hostile_scan / "db", read_only=True) as store:
+        render_report(hostile_scan / "out" / "rings.json", tmp_path / "revealed", reveal=store)
+    shown = "\n".join(p.read_text(encoding="utf-8") for p in _html_files(tmp_path / "revealed"))
+    assert secret["certno"] & numbers(shown) and secret["tel"] & numbers(shown), "--reveal-pii shows the data"
     assert "--reveal-pii" in shown and "未脱敏" in shown
 
 
@@ -102,9 +72,18 @@ def test_big_ring_collapses_into_groups():
     evidence = pd.DataFrame(columns=["setl_id", "psn_no", "mdtrt_cert_no", "place_label", "fixmedins_code",
                                      "atddr_no", "fund_pay", "refund", "setl_ts", "medfee_sumamt"])
     links = pd.DataFrame([{"a_type": "Card", "a_id": f"c{i}", "b_type": "Card", "b_id": f"c{i + 1}", "weight": 2.0,
-                           "family": "pharmacy_swipe", "evidence": []} for i in range(399)])
-    data = build_map(ring, links, evidence, {}, {}, Masker(), node_cap=300)
+                           "k": 2, "family": "pharmacy_swipe", "evidence": []} for i in range(399)])
+    data = build_map(ring, links, evidence, Directory(), {}, node_cap=300)
     assert data.collapsed and len(data.nodes) == 3
+
+
+def test_unsafe_ring_ids_are_refused(hostile_scan: Path, tmp_path: Path):
+    doc = json.loads((hostile_scan / "out" / "rings.json").read_text(encoding="utf-8"))
+    doc["rings"][0]["id"] = "../../escaped"
+    (tmp_path / "rings.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a plain id"):
+        render_report(tmp_path / "rings.json", tmp_path / "out")
+    assert not (tmp_path.parent / "escaped.html").exists()
 
 
 def test_report_cli_rerenders(hostile_scan: Path, tmp_path: Path):
@@ -112,6 +91,18 @@ def test_report_cli_rerenders(hostile_scan: Path, tmp_path: Path):
                                       "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "index.html").exists() and _html_files(tmp_path / "rings")
+
+
+def test_report_cli_reveal_needs_the_store(hostile_scan: Path, tmp_path: Path):
+    rings = str(hostile_scan / "out" / "rings.json")
+    result = CliRunner().invoke(app, ["report", rings, "--out", str(tmp_path), "--reveal-pii",
+                                      "--db", str(tmp_path / "nowhere.lbdb")])
+    assert result.exit_code != 0 and "--db" in str(result.exception or result.output)
+    result = CliRunner().invoke(app, ["report", rings, "--out", str(tmp_path), "--reveal-pii",
+                                      "--db", str(hostile_scan / "db")])
+    assert result.exit_code == 0, result.output
+    assert secrets_of(hostile_scan / "data")["certno"] & numbers(
+        "".join(p.read_text(encoding="utf-8") for p in _html_files(tmp_path / "rings")))
 
 
 @pytest.mark.browser
@@ -122,9 +113,7 @@ def test_pages_draw_offline_without_errors_in_chromium(hostile_scan: Path):
     out = hostile_scan / "out"
     pages = [out / "index.html", *_html_files(out / "rings")[:4]]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = launch(p)
         context = browser.new_context()
         requests: list[str] = []
 
@@ -143,7 +132,7 @@ def test_pages_draw_offline_without_errors_in_chromium(hostile_scan: Path):
             page.goto(path.as_uri())
             if path.name != "index.html":
                 page.wait_for_function("window.ringscanNetwork !== undefined", timeout=15000)
-                page.wait_for_timeout(1500)
+                page.wait_for_timeout(1000)
                 drawn = page.evaluate("""() => {
                     const c = document.querySelector('#map canvas');
                     if (!c) return 0;
@@ -166,7 +155,7 @@ def test_index_filter_by_kind(hostile_scan: Path):
     rings = json.loads((hostile_scan / "out" / "rings.json").read_text(encoding="utf-8"))["rings"]
     kind = rings[0]["kind"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         page = browser.new_page()
         page.goto((hostile_scan / "out" / "index.html").as_uri())
         page.select_option("#kind-filter", kind)
@@ -174,3 +163,8 @@ def test_index_filter_by_kind(hostile_scan: Path):
                                 ".filter(r => r.style.display != 'none').length")
         assert visible == sum(r["kind"] == kind for r in rings)
         browser.close()
+
+
+def test_hostile_marker_is_in_the_data(hostile_scan: Path):
+    """The hostile names reached the store, so the escaping tests above test something."""
+    assert HOSTILE in (hostile_scan / "data" / "persons.csv").read_text(encoding="utf-8")

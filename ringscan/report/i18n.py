@@ -1,74 +1,162 @@
-"""User-facing strings for pages and CLI messages: Chinese by default, English with --lang en."""
+"""User-facing strings for pages and CLI messages: Chinese by default, English with --lang en.
+
+Family names and link labels are not here: they come from the family files
+(``cypher/families/*.yaml``, :func:`kind_name`, :func:`link_label`).
+"""
 from __future__ import annotations
 
-__all__ = ["text", "KIND_NAMES", "TYPE_NAMES", "LINK_LABELS"]
+from ..families import families
+
+__all__ = ["text", "cli_text", "kind_name", "link_label", "rule_title", "param_name", "gender_name", "TYPE_NAMES",
+           "LANGS"]
+
+LANGS = ("zh", "en")
 
 _TEXT = {
     "zh": {
         "index_title": "团伙欺诈线索 — 风险团伙排名", "ring_title": "风险团伙", "rank": "排名", "ring": "团伙",
-        "kind": "类型", "size": "人数", "amount": "涉及基金 (¥)", "score": "风险分", "period": "时间段",
+        "kind": "类型", "size": "人数", "amount": "涉及基金 (元)", "score": "风险分", "period": "时间段",
         "all_kinds": "全部类型", "filter": "按类型筛选", "totals": "按类型汇总", "rings": "团伙数",
-        "scan": "扫描信息", "data_period": "数据时间段", "records": "结算记录数", "rules": "检测规则",
-        "params": "参数", "backend": "图数据库", "started": "扫描时间", "summary": "摘要",
-        "explanation": "说明", "rules_fired": "触发规则及政策依据", "legal_basis": "依据条款",
-        "map": "关系图", "legend": "图例", "evidence": "证据结算明细", "download_csv": "下载 CSV",
-        "download_svg": "下载关系图 (SVG)", "static_map": "关系图 (静态, 用于案卷)",
-        "setl_time": "结算时间", "place": "机构/药店", "card": "医保凭证", "patient": "参保人",
-        "doctor": "医师", "total": "总金额", "fund": "基金支付", "refund": "退费", "members": "成员",
-        "pii_masked": "个人信息已脱敏 (使用 --reveal-pii 显示)",
+        "ring_list": "风险团伙", "scan": "扫描信息", "data_period": "数据时间段", "records": "结算记录数",
+        "rules": "检测规则", "params": "规则参数", "backend": "图数据库", "started": "扫描时间", "summary": "摘要",
+        "explanation": "说明", "rules_fired": "触发的检测规则", "legal_basis": "政策依据",
+        "map": "关系图", "legend": "图例", "evidence": "证据结算明细", "download_csv": "下载表格",
+        "download_svg": "下载关系图", "static_map": "关系图",
+        "setl_id": "结算编号", "setl_time": "结算时间", "place": "机构/药店", "card": "医保凭证", "patient": "参保人",
+        "doctor": "医师", "diagnosis": "诊断", "total": "总金额", "fund": "基金支付", "refund": "退费",
+        "members": "成员", "pii_masked": "个人信息已脱敏 (完整信息仅存于图数据库, 以 --reveal-pii 显示)",
         "pii_revealed": "注意: 本页显示未脱敏的个人信息 (--reveal-pii), 仅限办案使用",
+        "masked_short": "已脱敏", "revealed_short": "含未脱敏个人信息",
         "back": "返回排名", "generated": "由 ringscan 生成", "collapsed": "成员过多, 已按类型合并显示",
         "no_rings": "未发现风险团伙", "sort_hint": "点击表头排序", "offline": "离线可用, 无外部资源",
+        "admit": "入院日期", "discharge": "出院日期", "stay": "住院天数", "batch": "批次",
+        "gap": "距上次出院 (天)", "drug": "药品", "quantity": "数量", "usual": "常规单次量",
+        "supply": "可用天数", "next_fill": "距下次取药 (天)", "purchase_time": "购药时间", "purchase_amount": "购药金额",
+        "refund_time": "退费时间", "refund_amount": "退费金额", "delay": "间隔 (天)", "sitting": "刷卡批次",
+        "minutes": "间隔 (分钟)", "cards_in_sitting": "{n} 张卡, {minutes} 分钟内", "timeline": "时间线",
+        "timeline_note": "每行一名成员, 每个标记一笔证据结算; 同一列的标记为同一时段结算, 横条为住院期间",
+        "level": "级别", "rule": "规则", "document": "文件", "issuer": "发文机关", "doc_number": "文号",
+        "doc_date": "日期", "clause": "条款", "clause_summary": "条款要旨", "no_number": "无文号",
+        "gender": "性别", "birth_year": "出生年份", "district": "住址 (区县)", "phone": "电话", "cert": "身份证号",
+        "address": "住址", "cards": "医保凭证", "holder": "持卡人", "settlements": "结算笔数",
+        "people_count": "{patients} 名参保人, {cards} 张医保凭证, {places} 家机构/药店, {doctors} 名医师",
+        "evidence_count": "{n} 笔结算", "page": "第 {page} 页", "pseudonym_note": "化名 (身份证号或电话, 原值仅存于图数据库)",
+        "param_value": "取值", "map_hint": "悬停于连线或节点查看结算明细; 滚轮缩放, 拖动平移",
+        "holds": "持卡", "context": "结算于 (虚线)", "width_meaning": "线越粗越深 = 相遇次数越多",
+        "usual_note": "常规单次量为该药品在全部结算中的单次用量中位数, 按一次常规用量可用 {days:g} 天估算可用天数",
+        "high": "高", "medium": "中", "low": "低", "none": "—", "minutes_total": "历时 (分钟)",
+        "chance": "偶然巧合的概率低于 10^-{n}", "significance": "显著性",
+        "rule_id": "规则编号", "code": "编号", "name": "名称",
     },
     "en": {
         "index_title": "Fraud ring leads — ranked rings", "ring_title": "Suspected ring", "rank": "Rank",
         "ring": "Ring", "kind": "Kind", "size": "People", "amount": "Fund money (¥)", "score": "Score",
         "period": "Period", "all_kinds": "All kinds", "filter": "Filter by kind", "totals": "Totals by kind",
-        "rings": "Rings", "scan": "Scan", "data_period": "Data period", "records": "Settlements",
-        "rules": "Rules", "params": "Parameters", "backend": "Graph store", "started": "Scanned at",
-        "summary": "Summary", "explanation": "Explanation", "rules_fired": "Rules fired and legal basis",
-        "legal_basis": "Policy clauses", "map": "Map", "legend": "Legend", "evidence": "Supporting settlements",
-        "download_csv": "Download CSV", "download_svg": "Download map (SVG)",
-        "static_map": "Map (static, for case files)", "setl_time": "Settled at", "place": "Place",
-        "card": "Card", "patient": "Patient", "doctor": "Doctor", "total": "Total", "fund": "Fund paid",
-        "refund": "Refund", "members": "Members",
-        "pii_masked": "Personal data masked (use --reveal-pii to show)",
+        "rings": "Rings", "ring_list": "Suspected rings", "scan": "Scan", "data_period": "Data period",
+        "records": "Settlements", "rules": "Rules", "params": "Rule parameters", "backend": "Graph store",
+        "started": "Scanned at", "summary": "Summary", "explanation": "Explanation", "rules_fired": "Rules that fired",
+        "legal_basis": "Legal basis", "map": "Map", "legend": "Legend", "evidence": "Supporting settlements",
+        "download_csv": "Download table", "download_svg": "Download map", "static_map": "Map",
+        "setl_id": "Settlement", "setl_time": "Settled at", "place": "Place", "card": "Card", "patient": "Patient",
+        "doctor": "Doctor", "diagnosis": "Diagnosis", "total": "Total", "fund": "Fund paid", "refund": "Refund",
+        "members": "Members",
+        "pii_masked": "Personal data masked (the full data stays in the graph store; --reveal-pii shows it)",
         "pii_revealed": "WARNING: this page shows unmasked personal data (--reveal-pii); case use only",
+        "masked_short": "masked", "revealed_short": "UNMASKED personal data",
         "back": "Back to ranking", "generated": "Generated by ringscan",
         "collapsed": "Too many members: grouped by type", "no_rings": "No rings found",
         "sort_hint": "Click a header to sort", "offline": "Works offline, no external resources",
+        "admit": "Admitted", "discharge": "Discharged", "stay": "Days in", "batch": "Batch",
+        "gap": "Days since last discharge", "drug": "Drug", "quantity": "Quantity", "usual": "Usual fill",
+        "supply": "Days' supply", "next_fill": "Next fill after (days)", "purchase_time": "Bought at",
+        "purchase_amount": "Amount", "refund_time": "Refunded at", "refund_amount": "Refunded", "delay": "Days later",
+        "sitting": "Sitting", "minutes": "Minutes after previous", "cards_in_sitting": "{n} cards within {minutes} min",
+        "timeline": "Timeline",
+        "timeline_note": "One row per member, one mark per supporting settlement; marks in one column were settled "
+                         "together, bars are hospital stays",
+        "level": "Level", "rule": "Rule", "document": "Document", "issuer": "Issued by", "doc_number": "Number",
+        "doc_date": "Date", "clause": "Clause", "clause_summary": "What it forbids", "no_number": "no number",
+        "gender": "Sex", "birth_year": "Born", "district": "District", "phone": "Phone", "cert": "ID number",
+        "address": "Address", "cards": "Cards", "holder": "Holder", "settlements": "Settlements",
+        "people_count": "{patients} insured people, {cards} cards, {places} places, {doctors} doctors",
+        "evidence_count": "{n} settlements", "page": "page {page}",
+        "pseudonym_note": "pseudonym (an ID number or phone; the original stays in the graph store)",
+        "param_value": "Value", "map_hint": "Hover over a line or node for its settlements; scroll to zoom, drag to pan",
+        "holds": "holds", "context": "settled at (dashed)", "width_meaning": "bolder line = met more often",
+        "usual_note": "The usual fill is the drug's median quantity per purchase over all settlements; days' supply "
+                      "takes a usual fill to last {days:g} days",
+        "high": "high", "medium": "medium", "low": "low", "none": "—", "minutes_total": "Minutes",
+        "chance": "chance below 10^-{n}", "significance": "Significance",
+        "rule_id": "Rule id", "code": "Code", "name": "Name",
     },
 }
 
-KIND_NAMES = {
-    "zh": {"pharmacy_swipe": "药店多卡连刷", "fake_admission": "团伙虚假住院", "shared_card": "冒用/盗刷医保卡",
-           "doctor_collusion": "医患串通倒卖药品", "shared_identifier": "共用身份信息 (中介)",
-           "split_admission": "分解住院", "refund_cashout": "购药退费套现"},
-    "en": {"pharmacy_swipe": "Pharmacy card swiping", "fake_admission": "Organised fake admissions",
-           "shared_card": "Shared / borrowed cards", "doctor_collusion": "Doctor–patient drug resale",
-           "shared_identifier": "Shared identifiers (intermediary)", "split_admission": "Split admissions",
-           "refund_cashout": "Buy-then-refund cash-out"},
-}
-
 TYPE_NAMES = {
-    "zh": {"Patient": "患者", "Card": "医保卡", "Doctor": "医生", "Pharmacy": "药店", "Institution": "医疗机构"},
+    "zh": {"Patient": "参保人", "Card": "医保凭证", "Doctor": "医师", "Pharmacy": "药店", "Institution": "医疗机构"},
     "en": {"Patient": "Patient", "Card": "Card", "Doctor": "Doctor", "Pharmacy": "Pharmacy", "Institution": "Institution"},
 }
 
-# Edge label per family: {n} is the link weight (days, episodes, ratio …).
-LINK_LABELS = {
-    "zh": {"pharmacy_swipe": "同时段刷卡 ×{n}", "shared_card": "同医生批量结算 ×{n}", "fake_admission": "同批住院 ×{n}",
-           "doctor_collusion": "超量/重复开药 ×{n}", "shared_identifier": "共用电话", "split_admission": "分解住院 ×{n}",
-           "refund_cashout": "退费 ×{n}", "context": "结算于", "holds": "持卡"},
-    "en": {"pharmacy_swipe": "swiped together ×{n}", "shared_card": "billed together ×{n}",
-           "fake_admission": "admitted together ×{n}", "doctor_collusion": "over-prescribed ×{n}",
-           "shared_identifier": "shared phone", "split_admission": "split stays ×{n}", "refund_cashout": "refunds ×{n}",
-           "context": "settled at", "holds": "holds card"},
+_PARAMS = {
+    "zh": {"window": "时间窗", "min_repeats": "最少重复次数", "min_los_d": "最短住院天数 (天)",
+           "max_gap_d": "最长间隔 (天)", "min_ratio": "最低倍数 (相对同类)", "min_surprise": "最低显著性",
+           "female_only_prefixes": "仅限女性的诊断编码前缀", "male_only_prefixes": "仅限男性的诊断编码前缀",
+           "min_inside_days": "住院中最少天数", "window_d": "时间窗 (天)", "min_overlaps": "最少重叠次数",
+           "rate": "基准", "refill_d": "常规取药周期 (天)", "per_fill": "按单次取药计", "min_holders": "最少登记人数",
+           "max_holders": "最多登记人数", "min_addresses": "最少不同住址数", "min_surnames": "最少不同姓氏数",
+           "collective_keywords": "集体住址关键词", "max_delay_d": "最长退费间隔 (天)", "max_delay_s": "最长退费间隔 (秒)",
+           "amount_tolerance": "金额容差", "burst_min_size": "同批最少人数"},
+    "en": {"window": "time window", "min_repeats": "minimum repeats", "min_los_d": "minimum stay (days)",
+           "max_gap_d": "maximum gap (days)", "min_ratio": "minimum ratio to peers", "min_surprise": "minimum surprise",
+           "female_only_prefixes": "female-only diagnosis prefixes", "male_only_prefixes": "male-only diagnosis prefixes",
+           "min_inside_days": "minimum days inside", "window_d": "time window (days)", "min_overlaps": "minimum overlaps",
+           "rate": "baseline", "refill_d": "usual refill (days)", "per_fill": "per fill", "min_holders": "minimum holders",
+           "max_holders": "maximum holders", "min_addresses": "minimum addresses", "min_surnames": "minimum surnames",
+           "collective_keywords": "collective-address words", "max_delay_d": "maximum refund delay (days)",
+           "max_delay_s": "maximum refund delay (s)", "amount_tolerance": "amount tolerance",
+           "burst_min_size": "minimum batch size"},
 }
+_VALUES = {"zh": {True: "是", False: "否", None: "—"}, "en": {True: "yes", False: "no", None: "—"}}
 
 
-def text(lang: str, key: str) -> str:
-    return _TEXT.get(lang, _TEXT["zh"])[key]
+def text(lang: str, key: str, **values) -> str:
+    value = _TEXT.get(lang, _TEXT["zh"])[key]
+    return value.format(**values) if values else value
+
+
+def kind_name(lang: str, kind: str) -> str:
+    """A ring kind (family) in the page's language, from the family file."""
+    fam = families().get(kind)
+    return fam.text("label", lang) if fam else kind
+
+
+def link_label(lang: str, family: str, n) -> str:
+    """What links two members, with how often: the family's link label, ``×n`` appended when it has no ``{n}``."""
+    fam = families().get(family)
+    template = fam.text("link_label", lang) if fam else family
+    shown = int(n) if float(n).is_integer() else round(float(n), 1)
+    return template.format(n=shown) if "{n}" in template else f"{template} ×{shown}"
+
+
+def rule_title(title: str, lang: str) -> str:
+    """One language of a rule title written "中文 / English"."""
+    zh, sep, en = str(title).partition(" / ")
+    return (en.strip() or zh.strip()) if lang == "en" and sep else zh.strip()
+
+
+def param_name(lang: str, name: str) -> str:
+    return _PARAMS.get(lang, _PARAMS["zh"]).get(name, name)
+
+
+def param_value(lang: str, value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return _VALUES.get(lang, _VALUES["zh"])[value]
+    return str(value)
+
+
+def gender_name(lang: str, code) -> str:
+    return {"1": {"zh": "男", "en": "M"}, "2": {"zh": "女", "en": "F"}}.get(str(code), {}).get(lang, "")
 
 
 _CLI = {
@@ -85,6 +173,9 @@ _CLI = {
         "benign": "前列团伙中的正常对照组: {hits}", "none": "无",
         "demo_generated": "1/3 已生成 {settlements:,} 条结算 → {path}", "demo_loaded": "2/3 已加载",
         "demo_scanned": "3/3 已扫描 → {path}", "rules_valid": "{n} 条规则全部有效",
+        "report_pages": "生成团伙页面", "report_pdf": "打印 PDF",
+        "report_done": "已生成 {n} 个团伙页面和索引: {index}", "report_pdfs": "已打印 {n} 份 PDF: {folder}",
+        "report_revealed": "注意: 页面含未脱敏的个人信息 (取自 {store}), 仅限办案使用",
     },
     "en": {
         "generated": "wrote {settlements:,} settlements for {patients:,} patients, {rings} planted rings and "
@@ -101,6 +192,9 @@ _CLI = {
         "benign": "benign groups in the top rings: {hits}", "none": "none",
         "demo_generated": "1/3 generated {settlements:,} settlements → {path}", "demo_loaded": "2/3 loaded",
         "demo_scanned": "3/3 scanned → {path}", "rules_valid": "{n} rules valid",
+        "report_pages": "ring pages", "report_pdf": "printing PDFs",
+        "report_done": "wrote {n} ring pages and the index: {index}", "report_pdfs": "printed {n} PDFs to {folder}",
+        "report_revealed": "warning: the pages show unmasked personal data (read from {store}); case use only",
     },
 }
 

@@ -1,8 +1,12 @@
-"""Self-contained HTML pages: everything inlined, no request to any network address.
+"""Self-contained HTML pages: everything inlined, no request to any network address, A4 when printed.
 
 vis-network's JS and CSS come from the copy pyvis ships and are inlined; there
 is no Bootstrap and no CDN. Every value from the input goes through
 :func:`esc` (HTML) or :func:`js_json` (data inside ``<script>``).
+
+Printed (or saved as PDF) a page is an A4 portrait case sheet: every page
+carries the ring id, "masked" or "unmasked" and its page number in the margin
+(``@page`` margin boxes); sections marked ``sheet-page`` start a new page.
 """
 from __future__ import annotations
 
@@ -13,58 +17,97 @@ from pathlib import Path
 
 import pyvis
 
-__all__ = ["esc", "js_json", "page", "vis_assets"]
+__all__ = ["esc", "js_json", "page", "vis_assets", "css_string"]
 
 _VIS = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
 
 CSS = """
 :root { --ink:#1d2433; --muted:#5f6b7a; --line:#d9dee5; --accent:#b3261e; }
 * { box-sizing: border-box; }
-body { font-family: "PingFang SC","Microsoft YaHei","Noto Sans CJK SC",system-ui,sans-serif; color: var(--ink);
-       margin: 0; background: #f6f7f9; }
+body { font-family: "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
+       color: var(--ink); margin: 0; background: #f6f7f9; font-size: 14px; line-height: 1.5; }
 header { background: #1d2433; color: #fff; padding: 14px 24px; }
 header h1 { margin: 0; font-size: 20px; }
 header .pii { margin-top: 6px; font-size: 13px; color: #c9d1dc; }
 header .pii.revealed { color: #ffd2cc; font-weight: bold; }
-main { padding: 18px 24px; max-width: 1400px; margin: 0 auto; }
+main { padding: 18px 24px; max-width: 1200px; margin: 0 auto; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 18px; margin-bottom: 16px; }
 h2 { font-size: 16px; margin: 0 0 10px; }
+h3 { font-size: 14px; margin: 12px 0 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
-th { background: #eef1f5; cursor: pointer; white-space: nowrap; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; }
+th { background: #eef1f5; white-space: nowrap; }
+table.sortable th { cursor: pointer; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0; }
+td.nw { white-space: nowrap; }
+td.id, span.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; white-space: nowrap; }
+tr.group td { background: #f3f5f8; font-weight: bold; border-top: 2px solid var(--line); }
+dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.summary dt { color: var(--muted); }
 .kind { display: inline-block; padding: 1px 8px; border-radius: 10px; background: #fde8e6; color: var(--accent); }
-#map { height: 620px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
-.legend span { display: inline-flex; align-items: center; margin-right: 16px; font-size: 13px; }
-.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; border: 1px solid #333; }
+.clauses { margin: 0; padding: 0; list-style: none; }
+.clauses > li { margin: 0 0 10px; }
+.doc { font-weight: bold; }
+.doc-meta { color: var(--muted); font-size: 13px; }
+.clauses ol { margin: 4px 0 0; padding-left: 18px; }
+.clauses ol li { margin: 2px 0; }
+.clause-no { font-weight: bold; }
+#map { height: 640px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
 .toolbar { margin: 8px 0; display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
 button, select { font: inherit; padding: 4px 10px; }
 .note { color: var(--muted); font-size: 12px; }
-figure.static svg { max-width: 100%; height: auto; }
+figure { margin: 0; }
+figure.static { display: none; }
+figure.static svg, figure.timeline svg { width: 100%; height: auto; display: block; }
 footer { color: var(--muted); font-size: 12px; padding: 12px 24px; }
 @media print {
-  body { background: #fff; }
-  header { background: #fff; color: #000; border-bottom: 2px solid #000; }
-  header .pii, header .pii.revealed { color: #000; }
-  .toolbar, .no-print, #map, .legend { display: none !important; }
-  section { border: none; padding: 0; page-break-inside: avoid; }
+  body { background: #fff; font-size: 8.5pt; line-height: 1.3; }
+  dl.summary { gap: 0.6mm 5mm; }
+  section.legal { font-size: 8pt; }
+  section.legal table { font-size: 7.5pt; }
+  .clauses > li { margin: 0 0 2mm; }
+  .doc-meta { font-size: 7.5pt; }
+  header { background: #fff; color: #000; padding: 0 0 4mm; border-bottom: 1.5pt solid #000; }
+  header h1 { font-size: 14pt; }
+  header .pii, header .pii.revealed { color: #000; font-size: 8.5pt; }
+  main { padding: 0; max-width: none; }
+  section { border: none; padding: 0; margin: 0 0 5mm; border-radius: 0; }
+  h2 { font-size: 11pt; margin: 3mm 0 2mm; }
+  .sheet-page { break-before: page; }
+  .map-page { break-after: page; }
+  .toolbar, .no-print, #map { display: none !important; }
   figure.static { display: block !important; }
-  th { background: #fff; border-bottom: 1px solid #000; }
+  figure.static svg { max-height: 235mm; }
+  table { font-size: 7.5pt; }
+  th, td { padding: 1.2mm 1.5mm; }
+  th { background: #fff; border-bottom: 1pt solid #000; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  tr.group { break-after: avoid; }
+  td.id, span.id { font-size: 7pt; }
   a { color: #000; text-decoration: none; }
+  footer { padding: 0; }
 }
+"""
+
+PAGE_CSS = """
+@page {{ size: A4 portrait; margin: 15mm 12mm 15mm 12mm;
+  @top-left {{ content: "{left}"; font-size: 8pt; color: #555; }}
+  @top-right {{ content: "{right}"; font-size: 8pt; color: #555; }}
+  @bottom-center {{ content: {pages}; font-size: 8pt; color: #555; }}
+}}
 """
 
 SORT_JS = """
 function sortTable(table, col, numeric) {
   const body = table.tBodies[0];
-  const rows = Array.from(body.rows);
+  const rows = Array.from(body.rows).filter(r => !r.classList.contains('group'));
+  body.querySelectorAll('tr.group').forEach(r => r.remove());
   const dir = table.dataset.sortCol == col && table.dataset.sortDir == 'asc' ? 'desc' : 'asc';
   rows.sort((a, b) => {
     const x = a.cells[col].dataset.v ?? a.cells[col].textContent;
     const y = b.cells[col].dataset.v ?? b.cells[col].textContent;
-    const c = numeric ? (parseFloat(x) - parseFloat(y)) : x.localeCompare(y);
+    const c = numeric ? (parseFloat(x || 0) - parseFloat(y || 0)) : x.localeCompare(y);
     return dir == 'asc' ? c : -c;
   });
   rows.forEach(r => body.appendChild(r));
@@ -91,6 +134,17 @@ def js_json(value: object) -> str:
     return text
 
 
+def css_string(value: str) -> str:
+    """Text safe inside a CSS string literal in a <style> element."""
+    out = []
+    for ch in str(value):
+        if ch.isalnum() or ch in " -_.·:/()|,（）" or ord(ch) > 0x2E7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    return "".join(out)
+
+
 @lru_cache(maxsize=1)
 def vis_assets() -> tuple[str, str]:
     js = (_VIS / "vis-network.min.js").read_text(encoding="utf-8")
@@ -99,8 +153,13 @@ def vis_assets() -> tuple[str, str]:
 
 
 def page(title: str, pii_notice: str, revealed: bool, body: str, *, lang: str, with_vis: bool = False,
-         scripts: str = "") -> str:
+         scripts: str = "", margin_left: str = "", margin_right: str = "", page_label: str = "") -> str:
+    """A whole page. ``margin_left``/``margin_right`` are printed at the top of every A4 page, ``page_label``
+    (with ``{page}`` for the number) at the bottom."""
     vis_js, vis_css = vis_assets() if with_vis else ("", "")
+    before, _, after = (page_label or "{page}").partition("{page}")
+    pages = f'"{css_string(before)}" counter(page) "{css_string(after)}"'
+    at_page = PAGE_CSS.format(left=css_string(margin_left), right=css_string(margin_right), pages=pages)
     return f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
 <head>
@@ -108,7 +167,7 @@ def page(title: str, pii_notice: str, revealed: bool, body: str, *, lang: str, w
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'">
 <title>{esc(title)}</title>
-<style>{vis_css}{CSS}</style>
+<style>{vis_css}{CSS}{at_page}</style>
 {'<script>' + vis_js + '</script>' if with_vis else ''}
 </head>
 <body>

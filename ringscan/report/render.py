@@ -1,31 +1,45 @@
-"""Render a saved scan (rings.json and the CSVs beside it) into index.html and rings/<id>.html."""
+"""Render a saved scan (rings.json and the CSVs beside it) into index.html and rings/<id>.html (and PDFs).
+
+Pages are masked from the folder's own files; ``reveal`` (a store, opened
+read-only) adds the personal data, which never comes from a file.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from ..rules.catalogue import RuleError, load_catalogue
-from .i18n import KIND_NAMES, TYPE_NAMES, text
-from .pages import esc, js_json, page
-from .pii import Masker
-from .ring_map import STYLE, build_map, map_svg
+from .directory import Directory, directory_from_members, reveal_directory
+from .i18n import cli_text, text
+from .index_page import index_page
+from .pdf import find_chromium, print_pdf
+from .ring_page import ring_page
 
-__all__ = ["ReportResult", "render_report"]
+__all__ = ["ReportResult", "render_report", "SAFE_RING_ID"]
+
+# Ring ids become file names: letters, digits, dot, dash and underscore only, never a path.
+SAFE_RING_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_IDS = {c: str for c in ("psn_no", "mdtrt_cert_no", "fixmedins_code", "atddr_no", "setl_id", "a_id", "b_id", "id",
+                         "entity_id", "ring_id", "holder", "cards", "med_list_codg", "dise_codg", "med_type",
+                         "gender", "birth_year", "phone", "admit_date", "discharge_date", "place_label")}
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
 class ReportResult:
     index: Path
     pages: list[Path]
+    pdfs: list[Path] = field(default_factory=list)
+    layout_seconds: dict[str, float] = field(default_factory=dict)  # ring id → map layout time
 
 
-def _read_csv(path: Path, **kw) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"psn_no": str, "mdtrt_cert_no": str, "fixmedins_code": str, "atddr_no": str,
-                                    "setl_id": str, "a_id": str, "b_id": str, "id": str, "certno": str, "tel": str,
-                                    "entity_id": str}, keep_default_na=True, **kw) if path.exists() else pd.DataFrame()
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=_IDS, keep_default_na=True) if path.exists() else pd.DataFrame()
 
 
 def _rule_catalogue() -> dict:
@@ -35,199 +49,71 @@ def _rule_catalogue() -> dict:
         return {}
 
 
-def render_report(rings_json: Path, out_dir: Path | None = None, *, lang: str = "zh", reveal_pii: bool = False,
-                  node_cap: int = 300) -> ReportResult:
-    """Write index.html and one page per ring. ``out_dir`` defaults to the scan folder."""
+def _ring_links(doc: dict, links: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each ring's links: both ends among its members (one pass over links, however many rings)."""
+    if not len(links):
+        return {}
+    rings_of: dict[tuple[str, str], set[str]] = {}
+    for ring in doc["rings"]:
+        for m in ring["members"]:
+            rings_of.setdefault((m["type"], str(m["id"])), set()).add(ring["id"])
+    owner = [sorted(rings_of.get((a, b), set()) & rings_of.get((c, d), set()))
+             for a, b, c, d in zip(links["a_type"], links["a_id"], links["b_type"], links["b_id"])]
+    rows = links.assign(_ring=owner).explode("_ring").dropna(subset=["_ring"])
+    return {ring: g.drop(columns="_ring") for ring, g in rows.groupby("_ring")}
+
+
+def render_report(rings_json: Path, out_dir: Path | None = None, *, lang: str = "zh", reveal=None,
+                  node_cap: int = 300, pdf: bool = False, progress: Progress | None = None) -> ReportResult:
+    """Write index.html and one page per ring (and rings/<id>.pdf with ``pdf``). ``out_dir`` defaults to the
+    scan folder. ``reveal`` is the store the scan read: pages then show names, ID numbers, phones, addresses."""
     rings_json = Path(rings_json)
     src = rings_json.parent
     out = Path(out_dir) if out_dir else src
-    (out / "rings").mkdir(parents=True, exist_ok=True)
     doc = json.loads(rings_json.read_text(encoding="utf-8"))
+    for ring in doc["rings"]:
+        if not SAFE_RING_ID.match(str(ring["id"])) or ".." in str(ring["id"]):
+            raise ValueError(f"ring id {ring['id']!r} in {rings_json} is not a plain id; refusing to use it as a file name")
+    chromium = find_chromium() if pdf else None  # fail before rendering anything
+    (out / "rings").mkdir(parents=True, exist_ok=True)
     links = _read_csv(src / "links.csv")
     if len(links):
         links["evidence"] = links["evidence"].fillna("").map(lambda s: [e for e in str(s).split(";") if e])
     evidence = _read_csv(src / "evidence.csv")
-    people_df = _read_csv(src / "people.csv")
-    people = {r["psn_no"]: r for r in people_df.to_dict("records")} if len(people_df) else {}
-    names_df = _read_csv(src / "names.csv")
-    names = {(r["type"], r["id"]): r["name"] for r in names_df.to_dict("records") if pd.notna(r.get("name"))} \
-        if len(names_df) else {}
-    masker = Masker(reveal_pii)
+    drugs = _read_csv(src / "drugs.csv")
+    members = _read_csv(src / "members.csv")
+    directory: Directory = directory_from_members(members)
+    names = {(r["type"], str(r["id"])): str(r["name"]) for r in members.to_dict("records")
+             if r["type"] in ("Pharmacy", "Institution") and pd.notna(r.get("name"))} if len(members) else {}
+    if reveal is not None:
+        directory = reveal_directory(reveal, doc, directory)
     rules = _rule_catalogue()
-    notice = text(lang, "pii_revealed" if reveal_pii else "pii_masked")
-    pages = []
-    for ring in doc["rings"]:
-        pages.append(_ring_page(ring, doc["scan"], links, evidence, people, names, masker, rules, lang, notice,
-                                out, node_cap))
-    index = out / "index.html"
-    index.write_text(_index_page(doc, lang, notice, reveal_pii), encoding="utf-8")
-    return ReportResult(index, pages)
-
-
-def _members_of(ring: dict, kind: str) -> set[str]:
-    return {m["id"] for m in ring["members"] if m["type"] == kind}
-
-
-def _ring_page(ring, scan, links, evidence, people, names, masker, rules, lang, notice, out, node_cap) -> Path:
-    keys = {(m["type"], m["id"]) for m in ring["members"]}
-    ring_links = links[[((a, b) in keys and (c, d) in keys) for a, b, c, d in
-                        zip(links["a_type"], links["a_id"], links["b_type"], links["b_id"])]] if len(links) else links
-    ring_evidence = evidence[evidence["setl_id"].isin(set(ring["evidence"]))].sort_values(["setl_ts", "setl_id"]) \
-        if len(evidence) else evidence
-    data = build_map(ring, ring_links, ring_evidence, people, names, masker, lang, node_cap)
-    svg = map_svg(data, lang)
-    kind_name = KIND_NAMES[lang].get(ring["kind"], ring["kind"])
-    explanation = ring["explanation"] if lang == "zh" else ring.get("explanation_en", ring["explanation"])
-    t = lambda k: esc(text(lang, k))  # noqa: E731
-
-    rule_rows = []
-    for rid in ring["rules"]:
-        rule = rules.get(rid)
-        title = rule.title if rule else rid
-        seeds = "; ".join(rule.seeds) if rule else ""
-        rule_rows.append(f"<tr><td>{esc(rid)}</td><td>{esc(title)}</td><td>{esc(seeds)}</td></tr>")
-    members = []
-    for m in ring["members"]:
-        shown = masker.card(m["id"]) if m["type"] == "Card" else m["id"]
-        extra = ""
-        if m["type"] == "Patient" and m["id"] in people:
-            p = people[m["id"]]
-            extra = " · ".join(str(x) for x in (masker.name(_s(p.get("psn_name"))), masker.id_number(_s(p.get("certno"))),
-                                                masker.phone(_s(p.get("tel"))), masker.address(_s(p.get("addr")))) if x)
-        elif (m["type"], m["id"]) in names:
-            extra = names[(m["type"], m["id"])]
-        members.append(f"<tr><td>{esc(TYPE_NAMES[lang][m['type']])}</td><td>{esc(shown)}</td><td>{esc(extra)}</td></tr>")
-
-    headers = [("setl_id", "ring", False), ("setl_time", "setl_time", False), ("place", "place", False),
-               ("card", "card", False), ("patient", "patient", False), ("doctor", "doctor", False),
-               ("total", "total", True), ("fund", "fund", True), ("refund", "refund", False)]
-    rows, csv_rows = [], [[text(lang, h[1]) if h[0] != "setl_id" else "setl_id" for h in headers]]
-    for r in ring_evidence.itertuples(index=False):
-        person = people.get(r.psn_no, {})
-        values = [r.setl_id, pd.Timestamp(int(r.setl_ts), unit="s").strftime("%Y-%m-%d %H:%M:%S"),
-                  names.get((r.place_label, r.fixmedins_code), r.fixmedins_code), masker.card(r.mdtrt_cert_no),
-                  masker.name(_s(person.get("psn_name"))) or r.psn_no,
-                  names.get(("Doctor", r.atddr_no), _s(r.atddr_no) or ""),
-                  f"{r.medfee_sumamt:.2f}", f"{r.fund_pay:.2f}", "1" if r.refund else ""]
-        csv_rows.append(values)
-        cells = "".join(f'<td class="num" data-v="{esc(v)}">{esc(v)}</td>' if h[2] else f"<td>{esc(v)}</td>"
-                        for v, h in zip(values, headers))
-        rows.append(f"<tr>{cells}</tr>")
-    head = "".join(f'<th class="num">{t(h[1]) if h[0] != "setl_id" else "setl_id"}</th>' if h[2]
-                   else f'<th>{t(h[1]) if h[0] != "setl_id" else "setl_id"}</th>' for h in headers)
-    legend = "".join(f'<span><i style="background:{colour}"></i>{esc(TYPE_NAMES[lang][k])}</span>'
-                     for k, (_, colour, _) in STYLE.items())
-    body = f"""
-<p class="no-print"><a href="../index.html">← {t('back')}</a></p>
-<section><h2>{t('summary')}</h2>
-<dl class="summary">
-<dt>{t('ring')}</dt><dd>{esc(ring['id'])} · {t('rank')} {esc(ring['rank'])}</dd>
-<dt>{t('kind')}</dt><dd><span class="kind">{esc(kind_name)}</span></dd>
-<dt>{t('score')}</dt><dd>{esc(ring['score'])}</dd>
-<dt>{t('amount')}</dt><dd>¥{ring['amount']:,.2f}</dd>
-<dt>{t('period')}</dt><dd>{esc(ring['first_seen'] or '')} — {esc(ring['last_seen'] or '')}</dd>
-<dt>{t('explanation')}</dt><dd>{esc(explanation)}</dd>
-</dl></section>
-<section><h2>{t('rules_fired')}</h2>
-<table><thead><tr><th>id</th><th>{t('rules')}</th><th>{t('legal_basis')}</th></tr></thead>
-<tbody>{''.join(rule_rows)}</tbody></table>
-<p class="note">{esc('seeds: ' if lang == 'en' else '依据文件: ')}000 拉萨市堆龙德庆区 2019 · 001 京医保发〔2019〕6号 · 002 固原市原州区 2023 · 003 重庆市江北区 2023</p>
-</section>
-<section><h2>{t('map')}</h2>
-<div class="legend">{legend}</div>
-{f'<p class="note">{t("collapsed")}</p>' if data.collapsed else ''}
-<div id="map"></div>
-<figure class="static" style="display:none">{svg}</figure>
-<div class="toolbar"><button id="svg-download">{t('download_svg')}</button></div>
-</section>
-<section><h2>{t('members')} ({len(ring['members'])})</h2>
-<table class="sortable"><thead><tr><th>{t('kind')}</th><th>id</th><th></th></tr></thead><tbody>{''.join(members)}</tbody></table>
-</section>
-<section><h2>{t('evidence')} ({len(rows)})</h2>
-<div class="toolbar"><button id="csv-download">{t('download_csv')}</button><span class="note">{t('sort_hint')}</span></div>
-<table class="sortable" id="evidence"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
-</section>
-<footer>{t('generated')} · {esc(scan.get('started', ''))} · {t('offline')}</footer>
-"""
-    script = f"""
-const nodes = new vis.DataSet({js_json(data.nodes)});
-const edges = new vis.DataSet({js_json(data.edges)});
-const network = new vis.Network(document.getElementById('map'), {{nodes, edges}}, {js_json(data.options)});
-network.once('stabilizationIterationsDone', () => network.setOptions({{physics: false}}));
-window.ringscanNetwork = network;
-const csvRows = {js_json(csv_rows)};
-function download(name, type, content) {{
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([content], {{type}}));
-  a.download = name; document.body.appendChild(a); a.click(); a.remove();
-}}
-document.getElementById('csv-download').addEventListener('click', () => download({js_json(ring['id'] + '.csv')},
-  'text/csv;charset=utf-8', '\\ufeff' + csvRows.map(r => r.map(v => '"' + String(v).replace(/"/g, '""') + '"').join(',')).join('\\n')));
-document.getElementById('svg-download').addEventListener('click', () => download({js_json(ring['id'] + '.svg')},
-  'image/svg+xml', document.querySelector('figure.static').innerHTML));
-"""
-    title = f"{text(lang, 'ring_title')} {ring['id']} · {kind_name}"
-    path = out / "rings" / f"{ring['id']}.html"
-    path.write_text(page(title, notice, masker.reveal, body, lang=lang, with_vis=True, scripts=script), encoding="utf-8")
-    (out / "rings" / f"{ring['id']}.svg").write_text(svg, encoding="utf-8")
-    return path
-
-
-def _s(value) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-def _index_page(doc: dict, lang: str, notice: str, revealed: bool) -> str:
-    t = lambda k: esc(text(lang, k))  # noqa: E731
-    scan, rings = doc["scan"], doc["rings"]
-    kinds = sorted({r["kind"] for r in rings})
-    rows = []
-    for r in rings:
-        people = sum(m["type"] == "Patient" for m in r["members"])
-        rows.append(
-            f'<tr data-kind="{esc(r["kind"])}"><td class="num" data-v="{r["rank"]}">{r["rank"]}</td>'
-            f'<td><a href="rings/{esc(r["id"])}.html">{esc(r["id"])}</a></td>'
-            f'<td>{esc(KIND_NAMES[lang].get(r["kind"], r["kind"]))}</td>'
-            f'<td class="num" data-v="{people}">{people}</td>'
-            f'<td class="num" data-v="{r["amount"]}">{r["amount"]:,.2f}</td>'
-            f'<td class="num" data-v="{r["score"]}">{r["score"]:.1f}</td>'
-            f'<td>{esc(r["first_seen"] or "")} — {esc(r["last_seen"] or "")}</td>'
-            f'<td>{esc(r["explanation"] if lang == "zh" else r.get("explanation_en", r["explanation"]))}</td></tr>')
-    totals = []
-    for kind in kinds:
-        mine = [r for r in rings if r["kind"] == kind]
-        totals.append(f"<tr><td>{esc(KIND_NAMES[lang].get(kind, kind))}</td><td class='num'>{len(mine)}</td>"
-                      f"<td class='num'>{sum(r['amount'] for r in mine):,.2f}</td></tr>")
-    options = "".join(f'<option value="{esc(k)}">{esc(KIND_NAMES[lang].get(k, k))}</option>' for k in kinds)
-    period = scan.get("period") or ["", ""]
-    params = "; ".join(f"{rid}: {json.dumps(p, ensure_ascii=False)}" for rid, p in scan.get("params", {}).items())
-    body = f"""
-<section><h2>{t('scan')}</h2>
-<dl class="summary">
-<dt>{t('data_period')}</dt><dd>{esc(period[0])} — {esc(period[1])}</dd>
-<dt>{t('records')}</dt><dd>{scan.get('records', 0):,}</dd>
-<dt>{t('backend')}</dt><dd>{esc(scan.get('backend', ''))}</dd>
-<dt>{t('started')}</dt><dd>{esc(scan.get('started', ''))}</dd>
-<dt>{t('rules')}</dt><dd>{esc(', '.join(scan.get('rules', [])))}</dd>
-<dt>{t('params')}</dt><dd class="note">{esc(params)}</dd>
-</dl></section>
-<section><h2>{t('totals')}</h2>
-<table><thead><tr><th>{t('kind')}</th><th class="num">{t('rings')}</th><th class="num">{t('amount')}</th></tr></thead>
-<tbody>{''.join(totals)}</tbody></table></section>
-<section><h2>{t('rings')} ({len(rings)})</h2>
-<div class="toolbar"><label>{t('filter')} <select id="kind-filter"><option value="">{t('all_kinds')}</option>{options}</select></label>
-<span class="note">{t('sort_hint')}</span></div>
-{'<p>' + t('no_rings') + '</p>' if not rings else ''}
-<table class="sortable" id="rings"><thead><tr><th class="num">{t('rank')}</th><th>{t('ring')}</th><th>{t('kind')}</th>
-<th class="num">{t('size')}</th><th class="num">{t('amount')}</th><th class="num">{t('score')}</th><th>{t('period')}</th>
-<th>{t('explanation')}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>
-<footer>{t('generated')} · {t('offline')}</footer>
-"""
-    script = """
-document.getElementById('kind-filter').addEventListener('change', e => {
-  document.querySelectorAll('#rings tbody tr').forEach(tr => {
-    tr.style.display = !e.target.value || tr.dataset.kind == e.target.value ? '' : 'none';
-  });
-});
-"""
-    return page(text(lang, "index_title"), notice, revealed, body, lang=lang, scripts=script)
+    notice = text(lang, "pii_revealed" if directory.revealed else "pii_masked")
+    by_ring = _ring_links(doc, links)
+    if len(evidence) and "ring_id" in evidence:
+        evidence_of = {ring: g for ring, g in evidence.groupby("ring_id")}
+    else:  # a folder from before evidence.csv had ring_id
+        evidence_of = {r["id"]: evidence[evidence["setl_id"].isin(set(r["evidence"]))] for r in doc["rings"]} \
+            if len(evidence) else {}
+    result = ReportResult(out / "index.html", [])
+    total = len(doc["rings"])
+    for done, ring in enumerate(doc["rings"]):
+        mine = evidence_of.get(ring["id"], evidence.head(0))
+        mine = mine.sort_values(["setl_ts", "setl_id"]) if len(mine) else mine
+        rendered = ring_page(ring, doc["scan"], by_ring.get(ring["id"], links.head(0)), mine,
+                             drugs[drugs["setl_id"].isin(set(mine["setl_id"]))] if len(drugs) and len(mine) else drugs.head(0),
+                             directory, names, rules, lang, notice, node_cap)
+        path = out / "rings" / f"{ring['id']}.html"
+        path.write_text(rendered.html, encoding="utf-8")
+        (out / "rings" / f"{ring['id']}.svg").write_text(rendered.svg, encoding="utf-8")
+        result.pages.append(path)
+        result.layout_seconds[ring["id"]] = round(rendered.layout_seconds, 3)
+        if progress:
+            progress(cli_text(lang, "report_pages"), done + 1, total)
+    result.index.write_text(index_page(doc, rules, lang, notice, directory.revealed), encoding="utf-8")
+    if pdf:
+        for done, path in enumerate(result.pages):
+            result.pdfs.append(print_pdf(path, path.with_suffix(".pdf"), chromium))
+            if progress:
+                progress(cli_text(lang, "report_pdf"), done + 1, len(result.pages))
+    return result

@@ -1,185 +1,324 @@
-"""A ring as a graph for the page: pyvis nodes/edges/options, plus a static SVG for case files.
+"""A ring as a map: people beside their cards, cards around the places they were used, doctors apart.
 
-Node shape and colour by member type, size by fund money in the ring's
-settlements; edges labelled by what links them (同时段刷卡 ×7 …) with the
-supporting settlements (dates, places, amounts) as tooltip text. Tooltips are
-plain text: vis-network puts strings in with ``innerText``. A ring above
-``node_cap`` nodes is drawn with its patients and cards grouped per type, so
-the browser never has to lay out thousands of nodes.
+The map is laid out once (:mod:`.layout`) and drawn twice from the same
+coordinates: live in the page (vis-network, positions fixed, no physics) and as
+a static SVG for printing (:mod:`.map_svg`). Every label is its own positioned
+text, so what was checked free of overlaps is what both show.
+
+Edges: one per pair of people, its width growing with how often they met and its
+colour the family of the strongest link; only the few strongest carry a label,
+the others show it on hover (with the settlements behind it). A patient and
+their card are joined by a short line; a card and the places and doctors of its
+settlements by a dashed one. A ring above ``node_cap`` members is drawn with its
+patients and cards grouped per type.
 """
 from __future__ import annotations
 
-import html
 import math
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-import networkx as nx
+import numpy as np
 import pandas as pd
-from pyvis.network import Network
 
-from .i18n import LINK_LABELS, TYPE_NAMES
-from .pii import Masker
+from ..families import families
+from .directory import Directory
+from .i18n import TYPE_NAMES, link_label, text
+from .layout import FONT, Item, box_at, free_spot, layout_items, make_room, text_width
 
-__all__ = ["MapData", "STYLE", "build_map", "map_svg"]
+__all__ = ["MapNode", "MapEdge", "RingMap", "STYLE", "build_map", "vis_data", "HOLDS_COLOUR", "CONTEXT_COLOUR"]
 
-# type → (vis shape, colour, SVG marker)
+# type → (vis shape, colour, SVG marker, base radius)
 STYLE = {
-    "Patient": ("dot", "#4e79a7", "circle"), "Card": ("square", "#f28e2b", "square"),
-    "Doctor": ("triangle", "#59a14f", "triangle"), "Pharmacy": ("diamond", "#e15759", "diamond"),
-    "Institution": ("hexagon", "#76b7b2", "hexagon"),
+    "Patient": ("dot", "#4e79a7", "circle", 8.0), "Card": ("square", "#f28e2b", "square", 7.0),
+    "Doctor": ("triangle", "#59a14f", "triangle", 11.0), "Pharmacy": ("diamond", "#e15759", "diamond", 14.0),
+    "Institution": ("hexagon", "#76b7b2", "hexagon", 14.0),
 }
-FAMILY_COLOURS = {"pharmacy_swipe": "#e15759", "shared_card": "#f28e2b", "fake_admission": "#4e79a7",
-                  "doctor_collusion": "#59a14f", "shared_identifier": "#b07aa1", "split_admission": "#9c755f",
-                  "refund_cashout": "#edc948", "context": "#bbbbbb", "holds": "#8899aa"}
+HOLDS_COLOUR = "#8899aa"
+CONTEXT_COLOUR = "#b8bec6"
+LABEL_SIZE = 12.0        # px, people and cards
+HUB_LABEL_SIZE = 13.0    # px, places and doctors
+EDGE_LABEL_SIZE = 11.0
+LINE = 1.3               # a label's line height, in font sizes
+GAP = 6.0                # between the columns of a person box
+MAX_EDGE_LABELS = 6      # the strongest pairs get a label on the map; the rest on hover
+CARD_TAIL = 6            # a card on the map shows its last digits (the full number is in its tooltip)
 TOOLTIP_ROWS = 15
+MARGIN = 12.0            # px around the map
+_HUBS = ("Pharmacy", "Institution", "Doctor")
 
 
 @dataclass
-class MapData:
-    nodes: list[dict]
-    edges: list[dict]
-    options: dict
+class MapNode:
+    id: str
+    kind: str
+    x: float
+    y: float
+    r: float
+    label: str
+    lx: float
+    ly: float
+    size: float
+    title: str
+
+
+@dataclass
+class MapEdge:
+    a: str
+    b: str
+    colour: str
+    width: float
+    title: str
+    kind: str  # link | holds | context
+    dashes: bool = False
+    label: str = ""
+    lx: float | None = None
+    ly: float | None = None
+    opacity: float = 0.75
+
+
+@dataclass
+class RingMap:
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+    width: float
+    height: float
     collapsed: bool
+    families: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
-def _fmt_time(ts: float) -> str:
+def _time(ts) -> str:
     return pd.Timestamp(int(ts), unit="s").strftime("%Y-%m-%d %H:%M")
 
 
-def _label(kind: str, ident: str, people: dict, names: dict, masker: Masker) -> str:
-    if kind == "Patient":
-        person = people.get(ident, {})
-        return masker.name(person.get("psn_name")) or ident
-    if kind == "Card":
-        return masker.card(ident)
-    return names.get((kind, ident)) or ident
+def _short_cards(cards: list[str], directory: Directory) -> dict[str, str]:
+    """Card labels for the map: the last digits, as many as keep them apart."""
+    shown = {c: directory.card(c) for c in cards}
+    for tail in range(CARD_TAIL, 40):
+        short = {c: (s if len(s) <= tail + 2 else "…" + s[-tail:]) for c, s in shown.items()}
+        if len(set(short.values())) == len(short):
+            return short
+    return shown
 
 
-def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, people: dict, names: dict,
-              masker: Masker, lang: str = "zh", node_cap: int = 300) -> MapData:
-    members = [(m["type"], m["id"]) for m in ring["members"]]
-    money: dict[tuple[str, str], float] = {}
-    count: dict[tuple[str, str], int] = {}
-    for row in evidence.itertuples(index=False):
-        for key in (("Patient", row.psn_no), ("Card", row.mdtrt_cert_no), (row.place_label, row.fixmedins_code),
-                    ("Doctor", row.atddr_no)):
-            money[key] = money.get(key, 0.0) + (float(row.fund_pay) if row.refund == 0 else 0.0)
-            count[key] = count.get(key, 0) + 1
+def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory: Directory, names: dict,
+              lang: str = "zh", node_cap: int = 300, seed: int = 1) -> RingMap:
+    """The ring's map, laid out. ``links`` and ``evidence`` are the ring's rows of links.csv and evidence.csv."""
+    import time
+
+    started = time.perf_counter()
+    members = [(m["type"], str(m["id"])) for m in ring["members"]]
     collapsed = len(members) > node_cap
-    group_of = {}
-    if collapsed:  # patients and cards become one node per type
-        for kind, ident in members:
-            group_of[(kind, ident)] = (kind, "*") if kind in ("Patient", "Card") else (kind, ident)
-    node_key = lambda k: "|".join(str(x) for x in group_of.get(k, k))  # noqa: E731
+    money: dict[tuple[str, str], float] = defaultdict(float)
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for r in evidence.itertuples(index=False):
+        for key in (("Patient", r.psn_no), ("Card", r.mdtrt_cert_no), (r.place_label, r.fixmedins_code),
+                    ("Doctor", r.atddr_no)):
+            key = (key[0], str(key[1]))
+            money[key] += float(r.fund_pay) if not int(r.refund) else 0.0
+            count[key] += 1
+    patients = [i for k, i in members if k == "Patient"]
+    cards = [i for k, i in members if k == "Card"]
+    hubs = [(k, i) for k, i in members if k in _HUBS]
+    node_of: dict[tuple[str, str], str] = {}
+    nodes: dict[str, MapNode] = {}
+    items: list[Item] = []
+    inner: dict[str, list[tuple[str, float, float]]] = {}  # item → (node, dx, dy) from the item's centre
 
-    net = Network(directed=False)
-    top = max(money.values(), default=1.0) or 1.0
-    added = set()
-    for kind, ident in members:
-        key = node_key((kind, ident))
-        if key in added:
+    def radius(kind: str, key: tuple[str, str]) -> float:
+        base = STYLE[kind][3]
+        top = max((v for k, v in money.items() if k[0] == kind), default=0.0) or 1.0
+        return round(base * (1 + 0.6 * math.sqrt(money.get(key, 0.0) / top)), 1)
+
+    def column(kind: str, ident: str, label: str, size: float, title: str, key=None) -> tuple[str, float, float, float]:
+        node_id = f"{kind}|{ident}"
+        r = radius(kind, key or (kind, ident))
+        nodes[node_id] = MapNode(node_id, kind, 0, 0, r, label, 0, 0, size, title)
+        return node_id, r, max(2 * r, text_width(label, size)), size * LINE
+
+    def add_item(key: str, cols: list[tuple[str, float, float, float]], mass: float) -> None:
+        rmax = max(c[1] for c in cols)
+        lh = max(c[3] for c in cols)
+        w = sum(c[2] for c in cols) + GAP * (len(cols) - 1)
+        h = 2 * rmax + 3 + lh
+        x = -w / 2
+        placed = []
+        for node_id, r, cw, _ in cols:
+            placed.append((node_id, x + cw / 2, -h / 2 + rmax))
+            x += cw + GAP
+        inner[key] = placed
+        items.append(Item(key, w, h, mass))
+
+    def tip(kind: str, ident: str) -> str:
+        shown = directory.card(ident) if kind == "Card" else directory.shown_id(ident)
+        name = directory.name(kind, ident)
+        head = " ".join(x for x in (TYPE_NAMES[lang][kind], name, shown) if x)
+        return f"{head}\n¥{money.get((kind, ident), 0.0):,.2f} · {text(lang, 'evidence_count', n=count.get((kind, ident), 0))}"
+
+    if collapsed:
+        for kind, idents in (("Patient", patients), ("Card", cards)):
+            if idents:
+                label = f"{TYPE_NAMES[lang][kind]} ×{len(idents)}"
+                col = column(kind, "*", label, LABEL_SIZE, label)
+                add_item(f"group|{kind}", [col], 2.0)
+                for ident in idents:
+                    node_of[(kind, ident)] = col[0]
+    else:
+        short = _short_cards(cards, directory)
+        held: dict[str, list[str]] = defaultdict(list)
+        for card in cards:
+            holder = directory.holder.get(card)
+            held[holder if holder in set(patients) else f"card:{card}"].append(card)
+        for psn in patients + [k for k in held if k.startswith("card:")]:
+            cols = []
+            if not psn.startswith("card:"):
+                cols.append(column("Patient", psn, directory.person_label(psn), LABEL_SIZE, tip("Patient", psn)))
+                node_of[("Patient", psn)] = cols[-1][0]
+            for card in held.get(psn, []):
+                cols.append(column("Card", card, short[card], LABEL_SIZE, tip("Card", card)))
+                node_of[("Card", card)] = cols[-1][0]
+            add_item(f"unit|{psn}", cols, 1.0)
+    for kind, ident in hubs:
+        label = directory.name(kind, ident) or directory.shown_id(ident)
+        col = column(kind, ident, label, HUB_LABEL_SIZE, tip(kind, ident))
+        node_of[(kind, ident)] = col[0]
+        add_item(f"hub|{col[0]}", [col], 4.0 if kind != "Doctor" else 2.0)
+    item_of = {node_id: key for key, cols in inner.items() for node_id, _, _ in cols}
+
+    edges: list[MapEdge] = []
+    layout_edges: list[tuple[str, str, float]] = []
+    # People who met: one edge per pair, width by meetings, colour by the strongest family.
+    pairs: dict[tuple[str, str], dict] = {}
+    line_of = {s.setl_id: (s.setl_ts, f"{_time(s.setl_ts)}  {names.get((s.place_label, s.fixmedins_code), s.fixmedins_code)}"
+                                        f"  ¥{s.medfee_sumamt:,.2f}") for s in evidence.itertuples(index=False)}
+    for r in links.itertuples(index=False):
+        a, b = node_of.get((r.a_type, str(r.a_id))), node_of.get((r.b_type, str(r.b_id)))
+        if a is None or b is None or a == b:
             continue
-        added.add(key)
-        shape, colour, _ = STYLE[kind]
-        if key.endswith("|*"):
-            n = sum(1 for m in members if m[0] == kind)
-            label, value, title = f"{TYPE_NAMES[lang][kind]} ×{n}", sum(v for k, v in money.items() if k[0] == kind), ""
-        else:
-            label = _label(kind, ident, people, names, masker)
-            value = money.get((kind, ident), 0.0)
-            shown_id = masker.card(ident) if kind == "Card" else ident
-            title = f"{TYPE_NAMES[lang][kind]} {shown_id}\n¥{value:,.2f} · {count.get((kind, ident), 0)}"
-        size = 12 + 28 * math.sqrt(value / top) if top else 12
-        net.add_node(key, label=label, shape=shape, color=colour, size=round(size, 1), title=title,
-                     kind=kind, font={"size": 14})
-    settle = evidence.set_index("setl_id") if len(evidence) else evidence
-    linked_pairs = set()
-    for row in links.itertuples(index=False):
-        a, b = node_key((row.a_type, row.a_id)), node_key((row.b_type, row.b_id))
-        if a not in added or b not in added or a == b:
-            continue
-        linked_pairs.add(frozenset((a, b)))
-        n = row.weight if row.family not in ("doctor_collusion",) else round(row.weight, 1)
-        label = LINK_LABELS[lang][row.family].format(n=int(n) if float(n).is_integer() else n)
-        rows = settle.loc[settle.index.intersection(row.evidence)].sort_values("setl_ts") if len(settle) else settle
-        lines = [f"{_fmt_time(r.setl_ts)}  {names.get((r.place_label, r.fixmedins_code), r.fixmedins_code)}  "
-                 f"¥{r.medfee_sumamt:,.2f}" for r in rows.head(TOOLTIP_ROWS).itertuples()]
+        pair = pairs.setdefault(tuple(sorted((a, b))), {"k": 0, "families": defaultdict(float), "by": defaultdict(int),
+                                                         "evidence": set()})
+        k = int(r.k) if "k" in links.columns and not pd.isna(r.k) else 1
+        pair["k"] += k
+        pair["families"][r.family] += float(r.weight)
+        pair["by"][r.family] += k
+        pair["evidence"].update(r.evidence)
+    fams = families()
+    top_k = max((p["k"] for p in pairs.values()), default=1)
+    for (a, b), pair in sorted(pairs.items(), key=lambda kv: (-kv[1]["k"], kv[0])):
+        family = max(pair["families"], key=lambda f: (pair["families"][f], f))
+        label = link_label(lang, family, pair["by"][family])
+        lines = [link_label(lang, f, n) for f, n in sorted(pair["by"].items())]
+        rows = sorted(line_of[e] for e in pair["evidence"] if e in line_of)
+        lines += [line for _, line in rows[:TOOLTIP_ROWS]]
         if len(rows) > TOOLTIP_ROWS:
             lines.append(f"… +{len(rows) - TOOLTIP_ROWS}")
-        net.add_edge(a, b, label=label, title="\n".join([label, *lines]), color=FAMILY_COLOURS[row.family],
-                     width=min(1 + float(row.weight) / 2, 6))
-    # Who holds which card (持卡).
-    for ident, person in sorted(people.items()):
-        a = node_key(("Patient", ident))
-        for card in str(person.get("cards") or "").split(";"):
-            b = node_key(("Card", card))
-            if card and a in added and b in added and a != b and frozenset((a, b)) not in linked_pairs:
-                linked_pairs.add(frozenset((a, b)))
-                net.add_edge(a, b, label="", title=LINK_LABELS[lang]["holds"], color=FAMILY_COLOURS["holds"], width=2)
-    # Context: where the ring's people settled (places and doctors of its settlements).
-    context: dict[tuple[str, str], int] = {}
-    for row in evidence.itertuples(index=False):
-        person = node_key(("Card", row.mdtrt_cert_no)) if node_key(("Card", row.mdtrt_cert_no)) in added \
-            else node_key(("Patient", row.psn_no))
-        for target in (node_key((row.place_label, row.fixmedins_code)), node_key(("Doctor", row.atddr_no))):
-            if person in added and target in added and frozenset((person, target)) not in linked_pairs:
-                context[(person, target)] = context.get((person, target), 0) + 1
+        colour = fams[family].colour if family in fams else "#999999"
+        strength = pair["k"] / top_k  # the ring's strongest pair is drawn boldest, rare meetings fade
+        edges.append(MapEdge(a, b, colour, round(0.8 + 3.7 * strength, 1), "\n".join(lines), "link", label=label,
+                             opacity=round(0.3 + 0.6 * strength, 2)))
+        if item_of.get(a) != item_of.get(b):
+            layout_edges.append((item_of[a], item_of[b], 0.4 * math.log1p(pair["k"])))
+    # A patient holds their cards.
+    for key, cols in inner.items():
+        if key.startswith("unit|") and not key.startswith("unit|card:") and len(cols) > 1:
+            for node_id, _, _ in cols[1:]:
+                edges.append(MapEdge(cols[0][0], node_id, HOLDS_COLOUR, 2.0, text(lang, "holds"), "holds"))
+    # Where and by whom the ring's cards were settled.
+    context: dict[tuple[str, str], int] = defaultdict(int)
+    for r in evidence.itertuples(index=False):
+        who = node_of.get(("Card", str(r.mdtrt_cert_no))) or node_of.get(("Patient", str(r.psn_no)))
+        for target in (node_of.get((r.place_label, str(r.fixmedins_code))), node_of.get(("Doctor", str(r.atddr_no)))):
+            if who and target and who != target:
+                context[(who, target)] += 1
+        doctor, place = node_of.get(("Doctor", str(r.atddr_no))), node_of.get((r.place_label, str(r.fixmedins_code)))
+        if doctor and place:
+            context[(doctor, place)] += 1
     for (a, b), n in sorted(context.items()):
-        net.add_edge(a, b, label="", title=f"{LINK_LABELS[lang]['context']} ×{n}", color=FAMILY_COLOURS["context"],
-                     dashes=True, width=1)
-    nodes, edges, _, _, _, _ = net.get_network_data()
-    options = {
-        "physics": {"solver": "forceAtlas2Based", "stabilization": {"enabled": True, "iterations": 250, "fit": True},
-                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120}},
-        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False},
-        "edges": {"smooth": False, "font": {"size": 11, "align": "middle"}},
-    }
-    return MapData(nodes, edges, options, collapsed)
+        edges.append(MapEdge(a, b, CONTEXT_COLOUR, round(min(0.8 + 0.5 * math.log2(1 + n), 4), 1),
+                             f"{text(lang, 'context')} ×{n}", "context", dashes=True))
+        weight = 3.0 if a.startswith("Doctor|") and b.split("|")[0] in ("Institution", "Pharmacy") else 1 + math.log1p(n)
+        layout_edges.append((item_of[a], item_of[b], weight))
+
+    def place_nodes(centres: dict) -> None:
+        for key, cols in inner.items():
+            cx, cy = centres[key]
+            for node_id, dx, dy in cols:
+                node = nodes[node_id]
+                node.x, node.y = round(cx + dx, 1), round(cy + dy, 1)
+                node.lx, node.ly = node.x, round(node.y + node.r + 3 + node.size * LINE / 2, 1)
+
+    centres = layout_items(items, layout_edges, seed=seed)
+    place_nodes(centres)
+    # The strongest pairs carry their label on the map: on the edge where it has room, else as an item of
+    # its own at the edge's middle that the people around make room for (the edge then runs through it).
+    strongest = [e for e in edges if e.kind == "link" and item_of[e.a] != item_of[e.b]][:MAX_EDGE_LABELS]
+    occupied = np.array([box_at(centres[i.key], i.w, i.h) for i in items]).reshape(-1, 4)
+    crowded = []
+    for edge in strongest:
+        w, h = text_width(edge.label, EDGE_LABEL_SIZE) + 8, EDGE_LABEL_SIZE * LINE + 2
+        spot = free_spot((nodes[edge.a].x, nodes[edge.a].y), (nodes[edge.b].x, nodes[edge.b].y), w, h, occupied)
+        if spot is None:
+            key = f"edge-label|{len(crowded)}"
+            crowded.append((edge, key))
+            items.append(Item(key, w, h, 50.0))
+            centres[key] = ((nodes[edge.a].x + nodes[edge.b].x) / 2, (nodes[edge.a].y + nodes[edge.b].y) / 2)
+        else:
+            edge.lx, edge.ly = round(spot[0], 1), round(spot[1], 1)
+            occupied = np.vstack([occupied, box_at(spot, w, h)])
+    if crowded:
+        labelled = [e for e in strongest if e.lx is not None]
+        for e in labelled:  # labels already on free spots stay where they are
+            key = f"edge-label|fixed|{id(e)}"
+            items.append(Item(key, text_width(e.label, EDGE_LABEL_SIZE) + 8, EDGE_LABEL_SIZE * LINE + 2, 50.0))
+            centres[key] = (e.lx, e.ly)
+        centres = make_room(items, centres, seed=seed)
+        place_nodes(centres)
+        for edge, key in crowded:
+            edge.lx, edge.ly = (round(v, 1) for v in centres[key])
+        for e in labelled:
+            e.lx, e.ly = (round(v, 1) for v in centres[f"edge-label|fixed|{id(e)}"])
+    for edge in edges:
+        if edge.lx is None:
+            edge.label = ""
+    occupied = [box_at(centres[i.key], i.w, i.h) for i in items]
+    dx, dy = MARGIN - min((b[0] for b in occupied), default=0), MARGIN - min((b[1] for b in occupied), default=0)
+    for node in nodes.values():  # the map's top left corner at (MARGIN, MARGIN)
+        node.x, node.y, node.lx, node.ly = (round(v, 1) for v in (node.x + dx, node.y + dy, node.lx + dx, node.ly + dy))
+    for edge in edges:
+        if edge.label:
+            edge.lx, edge.ly = round(edge.lx + dx, 1), round(edge.ly + dy, 1)
+    width = max((b[2] for b in occupied), default=0) + dx + MARGIN
+    height = max((b[3] for b in occupied), default=0) + dy + MARGIN
+    present = sorted({e.colour for e in edges if e.kind == "link"})
+    return RingMap(list(nodes.values()), edges, round(width, 1), round(height, 1), collapsed,
+                   [f for f in fams if fams[f].colour in present], time.perf_counter() - started)
 
 
-def map_svg(data: MapData, lang: str, seed: int = 1, size: int = 900) -> str:
-    """A static SVG of the map (a seeded spring layout), for printing and case files."""
-    G = nx.Graph()
-    G.add_nodes_from(n["id"] for n in data.nodes)
-    G.add_edges_from((e["from"], e["to"]) for e in data.edges)
-    pos = nx.spring_layout(G, seed=seed) if len(G) else {}
-    pad = 60
-    scale = lambda v: pad + (v + 1) / 2 * (size - 2 * pad)  # noqa: E731
-    esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size + 40}" width="{size}" '
-             f'height="{size + 40}" font-family="sans-serif" role="img">', '<rect width="100%" height="100%" fill="#fff"/>']
-    for e in data.edges:
-        (x1, y1), (x2, y2) = pos[e["from"]], pos[e["to"]]
-        dash = ' stroke-dasharray="4 3"' if e.get("dashes") else ""
-        parts.append(f'<line x1="{scale(x1):.1f}" y1="{scale(y1):.1f}" x2="{scale(x2):.1f}" y2="{scale(y2):.1f}" '
-                     f'stroke="{esc(e["color"])}" stroke-width="{e.get("width", 1):.1f}"{dash}/>')
-        if e.get("label"):
-            parts.append(f'<text x="{(scale(x1) + scale(x2)) / 2:.1f}" y="{(scale(y1) + scale(y2)) / 2:.1f}" '
-                         f'font-size="10" fill="#555" text-anchor="middle">{esc(e["label"])}</text>')
+def vis_data(data: RingMap) -> tuple[list[dict], list[dict], dict]:
+    """Nodes, edges and options for vis-network: the same positions, labels as their own text nodes."""
+    font = FONT
+    nodes, edges = [], []
     for n in data.nodes:
-        x, y = (scale(v) for v in pos[n["id"]])
-        r = n.get("size", 12) / 2 + 4
-        parts.append(_marker(STYLE[n["kind"]][2], x, y, r, n["color"]))
-        parts.append(f'<text x="{x:.1f}" y="{y + r + 12:.1f}" font-size="11" text-anchor="middle">{esc(n["label"])}</text>')
-    x = 10
-    for kind, (_, colour, marker) in STYLE.items():
-        parts.append(_marker(marker, x + 8, size + 20, 7, colour))
-        parts.append(f'<text x="{x + 20}" y="{size + 24}" font-size="12">{esc(TYPE_NAMES[lang][kind])}</text>')
-        x += 110
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _marker(kind: str, x: float, y: float, r: float, colour: str) -> str:
-    fill = f'fill="{html.escape(colour)}" stroke="#333" stroke-width="0.8"'
-    if kind == "circle":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {fill}/>'
-    if kind == "square":
-        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" {fill}/>'
-    if kind == "triangle":
-        pts = [(x, y - r), (x - r, y + r), (x + r, y + r)]
-    elif kind == "diamond":
-        pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
-    else:
-        pts = [(x + r * math.cos(a), y + r * math.sin(a)) for a in (i * math.pi / 3 for i in range(6))]
-    return f'<polygon points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in pts)}" {fill}/>'
+        nodes.append({"id": n.id, "x": n.x, "y": n.y, "shape": STYLE[n.kind][0], "size": n.r,
+                      "color": {"background": STYLE[n.kind][1], "border": "#333333"}, "borderWidth": 1,
+                      "title": n.title, "fixed": True, "physics": False})
+        nodes.append({"id": f"label|{n.id}", "x": n.lx, "y": n.ly, "shape": "text", "label": n.label,
+                      "font": {"size": n.size, "face": font, "color": "#1d2433", "strokeWidth": 3,
+                               "strokeColor": "#ffffff"}, "fixed": True, "physics": False, "chosen": False})
+    for i, e in enumerate(data.edges):
+        line = {"color": {"color": e.colour, "opacity": e.opacity}, "width": e.width, "title": e.title,
+                "dashes": e.dashes, "smooth": False}
+        if not e.label:
+            edges.append({"id": f"e{i}", "from": e.a, "to": e.b, **line})
+            continue
+        label = f"edge-label|{i}"  # the edge runs through its label, as in the static map
+        nodes.append({"id": label, "x": e.lx, "y": e.ly, "shape": "box", "label": e.label, "margin": 3,
+                      "color": {"background": "#ffffff", "border": e.colour}, "borderWidth": 1,
+                      "font": {"size": EDGE_LABEL_SIZE, "face": font, "color": "#333333"}, "title": e.title,
+                      "fixed": True, "physics": False, "chosen": False})
+        edges += [{"id": f"e{i}a", "from": e.a, "to": label, **line}, {"id": f"e{i}b", "from": label, "to": e.b, **line}]
+    options = {"physics": {"enabled": False},
+               "interaction": {"hover": True, "tooltipDelay": 100, "dragNodes": False, "navigationButtons": False},
+               "edges": {"smooth": False, "hoverWidth": 1.5}, "layout": {"improvedLayout": False}}
+    return nodes, edges, options
