@@ -47,6 +47,7 @@ _TEXT = {
         "high": "高", "medium": "中", "low": "低", "none": "—", "minutes_total": "历时 (分钟)",
         "chance": "偶然巧合的概率低于 10^-{n}", "significance": "显著性",
         "rule_id": "规则编号", "code": "编号", "name": "名称",
+        "backbone": "成员两两之间联系过密: 图中每人只画出最强的几条联系 ({shown}/{pairs} 对); 全部联系见 links.csv",
     },
     "en": {
         "index_title": "Fraud ring leads — ranked rings", "ring_title": "Suspected ring", "rank": "Rank",
@@ -88,6 +89,8 @@ _TEXT = {
         "high": "high", "medium": "medium", "low": "low", "none": "—", "minutes_total": "Minutes",
         "chance": "chance below 10^-{n}", "significance": "Significance",
         "rule_id": "Rule id", "code": "Code", "name": "Name",
+        "backbone": "Nearly everyone met everyone: the map draws each person's strongest ties ({shown} of {pairs} "
+                    "pairs); links.csv has them all",
     },
 }
 

@@ -57,10 +57,10 @@ def box_at(centre: tuple[float, float], w: float, h: float) -> Box:
 
 
 def text_width(text: str, size: float) -> float:
-    """A generous estimate of a label's width in px (CJK 1 em, Latin about 0.6 em), so estimates never undershoot."""
+    """A generous estimate of a label's width in px (CJK and ×, … 1 em, Latin about 0.6 em), never under the real one."""
     width = 0.0
     for ch in str(text):
-        if unicodedata.east_asian_width(ch) in ("W", "F"):
+        if unicodedata.east_asian_width(ch) in ("W", "F", "A"):  # ambiguous (×, …) is full width in CJK fonts
             width += 1.0
         elif ch.isupper() or ch in "@%&#":
             width += 0.72

@@ -42,9 +42,12 @@ EDGE_LABEL_SIZE = 11.0
 LINE = 1.3               # a label's line height, in font sizes
 GAP = 6.0                # between the columns of a person box
 MAX_EDGE_LABELS = 6      # the strongest pairs get a label on the map; the rest on hover
+DENSE_PAIRS = 4          # above this many pairs per person a ring is drawn with each person's strongest ties
+PAIRS_PER_PERSON = 3
 CARD_TAIL = 6            # a card on the map shows its last digits (the full number is in its tooltip)
 TOOLTIP_ROWS = 15
 MARGIN = 12.0            # px around the map
+TEXT_MARGIN = 0.01       # vis pads text by 5 px unless told; 0 itself is ignored (and stops the text drawing)
 _HUBS = ("Pharmacy", "Institution", "Doctor")
 
 
@@ -86,6 +89,8 @@ class RingMap:
     collapsed: bool
     families: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    pairs: int = 0        # pairs of people who met
+    pairs_drawn: int = 0  # fewer in a dense ring (each person's strongest ties)
 
 
 def _time(ts) -> str:
@@ -205,6 +210,8 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
         pair["evidence"].update(r.evidence)
     fams = families()
     top_k = max((p["k"] for p in pairs.values()), default=1)
+    all_pairs = len(pairs)
+    pairs = _backbone(pairs, len(items))
     for (a, b), pair in sorted(pairs.items(), key=lambda kv: (-kv[1]["k"], kv[0])):
         family = max(pair["families"], key=lambda f: (pair["families"][f], f))
         label = link_label(lang, family, pair["by"][family])
@@ -292,7 +299,23 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     height = max((b[3] for b in occupied), default=0) + dy + MARGIN
     present = sorted({e.colour for e in edges if e.kind == "link"})
     return RingMap(list(nodes.values()), edges, round(width, 1), round(height, 1), collapsed,
-                   [f for f in fams if fams[f].colour in present], time.perf_counter() - started)
+                   [f for f in fams if fams[f].colour in present], time.perf_counter() - started, all_pairs,
+                   len(pairs))
+
+
+def _backbone(pairs: dict, people: int) -> dict:
+    """All pairs, or in a dense ring (a card pool where everyone met everyone) each person's strongest few,
+    so the map shows who is tied to whom instead of a solid mesh."""
+    if len(pairs) <= DENSE_PAIRS * max(people, 1):
+        return pairs
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1]["k"], kv[0]))
+    kept, count = {}, defaultdict(int)
+    for (a, b), pair in ranked:
+        if count[a] < PAIRS_PER_PERSON or count[b] < PAIRS_PER_PERSON:
+            kept[(a, b)] = pair
+            count[a] += 1
+            count[b] += 1
+    return kept
 
 
 def vis_data(data: RingMap) -> tuple[list[dict], list[dict], dict]:
@@ -303,7 +326,7 @@ def vis_data(data: RingMap) -> tuple[list[dict], list[dict], dict]:
         nodes.append({"id": n.id, "x": n.x, "y": n.y, "shape": STYLE[n.kind][0], "size": n.r,
                       "color": {"background": STYLE[n.kind][1], "border": "#333333"}, "borderWidth": 1,
                       "title": n.title, "fixed": True, "physics": False})
-        nodes.append({"id": f"label|{n.id}", "x": n.lx, "y": n.ly, "shape": "text", "label": n.label,
+        nodes.append({"id": f"label|{n.id}", "x": n.lx, "y": n.ly, "shape": "text", "label": n.label, "margin": TEXT_MARGIN,
                       "font": {"size": n.size, "face": font, "color": "#1d2433", "strokeWidth": 3,
                                "strokeColor": "#ffffff"}, "fixed": True, "physics": False, "chosen": False})
     for i, e in enumerate(data.edges):
@@ -313,12 +336,13 @@ def vis_data(data: RingMap) -> tuple[list[dict], list[dict], dict]:
             edges.append({"id": f"e{i}", "from": e.a, "to": e.b, **line})
             continue
         label = f"edge-label|{i}"  # the edge runs through its label, as in the static map
-        nodes.append({"id": label, "x": e.lx, "y": e.ly, "shape": "box", "label": e.label, "margin": 3,
-                      "color": {"background": "#ffffff", "border": e.colour}, "borderWidth": 1,
-                      "font": {"size": EDGE_LABEL_SIZE, "face": font, "color": "#333333"}, "title": e.title,
-                      "fixed": True, "physics": False, "chosen": False})
+        nodes.append({"id": label, "x": e.lx, "y": e.ly, "shape": "text", "label": e.label, "margin": TEXT_MARGIN,
+                      "font": {"size": EDGE_LABEL_SIZE, "face": font, "color": "#333333", "background": "#ffffff"},
+                      "title": e.title, "fixed": True, "physics": False, "chosen": False})
         edges += [{"id": f"e{i}a", "from": e.a, "to": label, **line}, {"id": f"e{i}b", "from": label, "to": e.b, **line}]
     options = {"physics": {"enabled": False},
                "interaction": {"hover": True, "tooltipDelay": 100, "dragNodes": False, "navigationButtons": False},
-               "edges": {"smooth": False, "hoverWidth": 1.5}, "layout": {"improvedLayout": False}}
+               "edges": {"smooth": False, "hoverWidth": 1.5}, "layout": {"improvedLayout": False},
+               # labels stay drawn when a large ring is fitted into the frame (vis hides text under 5 px)
+               "nodes": {"scaling": {"label": {"drawThreshold": 1}}}}
     return nodes, edges, options

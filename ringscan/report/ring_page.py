@@ -181,6 +181,7 @@ def ring_page(ring: dict, scan: dict, links: pd.DataFrame, evidence: pd.DataFram
 <section class="sheet-page map-page"><h2>{t('map')}</h2>
 <p class="note no-print">{t('map_hint')}</p>
 {f'<p class="note">{t("collapsed")}</p>' if data.collapsed else ''}
+{f'<p class="note">{t("backbone", shown=data.pairs_drawn, pairs=data.pairs)}</p>' if data.pairs_drawn < data.pairs else ''}
 <div id="map"></div>
 <div class="no-print">{legend_svg(data, lang)}</div>
 <figure class="static">{svg}</figure>
