@@ -10,7 +10,8 @@
 //   Patients collect the same drug from a doctor at one hospital and again from a
 //   doctor at another within `window_d` days, `min_overlaps` times or more
 //   (跨院重复开药, 叠加开药), near-normal quantities at each, to resell the rest.
-//   One row per such patient, drug and pair of doctors. The hub is the pair of
+//   One row per such patient, drug and pair of doctors sharing two or more of
+//   them (one shared patient is no scheme). The hub is the pair of
 //   doctors; it is suspicious when far more of the drug's two-hospital patients
 //   share that pair than the two doctors' own shares of the drug's patients give
 //   (each doctor's share counted without the patients they share, plus one, so
@@ -19,23 +20,21 @@
 //   A patient who changes hospital, or sees a second specialist now and then:
 //   two-hospital patients are spread over many pairs of doctors, each pair with
 //   few of them. Pharmacy purchases are not prescriptions and do not count.
-MATCH (s:Settlement)-[:INCLUDES]->(g:Drug)
-WHERE s.place_label = 'Institution' AND s.atddr_no IS NOT NULL AND s.refund = 0
-WITH g, count(DISTINCT s.psn_no) AS patients
-MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g)<-[:INCLUDES]-(s2:Settlement)-[:`FOR`]->(p)
-WHERE s1.place_label = 'Institution' AND s2.place_label = 'Institution'
-  AND s1.refund = 0 AND s2.refund = 0 AND s1.atddr_no < s2.atddr_no
+MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g:Drug)
+WHERE s1.place_label = 'Institution' AND s1.refund = 0 AND s1.atddr_no IS NOT NULL
+MATCH (p)<-[:`FOR`]-(s2:Settlement)-[:INCLUDES]->(g)
+WHERE s2.place_label = 'Institution' AND s2.refund = 0 AND s1.atddr_no < s2.atddr_no
   AND s1.fixmedins_code <> s2.fixmedins_code AND abs(s1.setl_day - s2.setl_day) <= $window_d
-WITH g, patients, p, s1.atddr_no AS d1, s2.atddr_no AS d2, count(*) AS overlaps,
+WITH g, p, s1.atddr_no AS d1, s2.atddr_no AS d2, count(*) AS overlaps,
      collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence
 WHERE overlaps >= $min_overlaps
-WITH g, patients, d1, d2, collect({psn: p.psn_no, evidence: evidence}) AS duals, count(*) AS shared
-MATCH (:Doctor {atddr_no: d1})<-[:BY]-(x1:Settlement)-[:INCLUDES]->(g)
-WHERE x1.refund = 0
-WITH g, patients, d1, d2, duals, shared, count(DISTINCT x1.psn_no) AS n1
-MATCH (:Doctor {atddr_no: d2})<-[:BY]-(x2:Settlement)-[:INCLUDES]->(g)
-WHERE x2.refund = 0
-WITH g, patients, d1, d2, duals, shared, n1, count(DISTINCT x2.psn_no) AS n2
+WITH g, d1, d2, collect({psn: p.psn_no, evidence: evidence}) AS duals, count(*) AS shared
+WHERE shared >= 2
+MATCH (s:Settlement)-[:INCLUDES]->(g)
+WHERE s.place_label = 'Institution' AND s.atddr_no IS NOT NULL AND s.refund = 0
+WITH g, d1, d2, duals, shared, count(DISTINCT s.psn_no) AS patients,
+     count(DISTINCT CASE WHEN s.atddr_no = d1 THEN s.psn_no END) AS n1,
+     count(DISTINCT CASE WHEN s.atddr_no = d2 THEN s.psn_no END) AS n2
 UNWIND duals AS dual
 RETURN 'Patient' AS entity_type, dual.psn AS entity_id, 'Doctor pair' AS hub_type, d1 + '+' + d2 AS hub_id,
        g.med_list_codg AS peer_group, 1.0 AS observed,

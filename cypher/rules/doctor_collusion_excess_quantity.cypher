@@ -21,10 +21,10 @@
 //   Genuinely sick chronic patients on monthly refills, and a busy chronic-disease
 //   doctor with dozens of them (ordinary quantities); one large pack for a long
 //   trip (one fill, little surprise).
-MATCH (d:Doctor)<-[:BY]-(s:Settlement)-[i:INCLUDES]->(g:Drug)
-WHERE s.refund = 0 AND i.cnt > 0
-WITH d, s.psn_no AS psn, g, sum(i.cnt) AS qty, min(s.setl_day) AS first_day, max(s.setl_day) AS last_day,
-     collect(DISTINCT s.setl_id) AS evidence
-RETURN 'Patient' AS entity_type, psn AS entity_id, 'Doctor' AS hub_type, d.atddr_no AS hub_id,
-       g.med_list_codg AS peer_group, 1.0 * qty AS observed, last_day - first_day + $refill_d AS exposure,
+MATCH (s:Settlement)-[i:INCLUDES]->(g:Drug)
+WHERE s.refund = 0 AND i.cnt > 0 AND s.atddr_no IS NOT NULL
+WITH s.atddr_no AS doctor, s.psn_no AS psn, g.med_list_codg AS drug, sum(i.cnt) AS qty,
+     min(s.setl_day) AS first_day, max(s.setl_day) AS last_day, collect(DISTINCT s.setl_id) AS evidence
+RETURN 'Patient' AS entity_type, psn AS entity_id, 'Doctor' AS hub_type, doctor AS hub_id,
+       drug AS peer_group, 1.0 * qty AS observed, last_day - first_day + $refill_d AS exposure,
        evidence, first_day AS t_first

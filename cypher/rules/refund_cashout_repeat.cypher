@@ -9,23 +9,29 @@
 // description: >
 //   Drugs bought on the card are refunded in cash (违规套现): key drugs bought and
 //   refunded one to five days later, about monthly, each holder coming alone;
-//   partial refunds too. One row per card and pharmacy: refunds within
-//   `max_delay_d` days after a purchase of at least the refunded amount on the
-//   same card at the same pharmacy (whatever sign the export gives refunds), over
-//   the card's purchases there. The peer rate is the district's; a pharmacy whose
+//   partial refunds too. Per card and pharmacy: refunds within `max_delay_d`
+//   days after a purchase of at least the refunded amount on the same card at
+//   the same pharmacy (whatever sign the export gives refunds), over the card's
+//   purchases there (two row sets, united: the engine adds up a card's rows at
+//   a pharmacy). The peer rate is the district's; a pharmacy whose
 //   cards together are far above it gathers them into a ring.
 // falsepositives: >
 //   Ordinary refunds of a mistaken purchase: scattered over many pharmacies and
 //   people, mostly once.
-MATCH (c:Card)<-[:PAID_WITH]-(b:Settlement)-[:AT]->(ph:Pharmacy)
-WHERE b.refund = 0
-OPTIONAL MATCH (c)<-[:PAID_WITH]-(r:Settlement)
-WHERE r.refund = 1 AND r.fixmedins_code = b.fixmedins_code
+MATCH (c:Card)<-[:PAID_WITH]-(r:Settlement)-[:AT]->(ph:Pharmacy)
+WHERE r.refund = 1
+MATCH (c)<-[:PAID_WITH]-(b:Settlement)
+WHERE b.refund = 0 AND b.fixmedins_code = r.fixmedins_code
   AND r.setl_day >= b.setl_day AND r.setl_day - b.setl_day <= $max_delay_d
   AND (r.setl_ts IS NULL OR b.setl_ts IS NULL OR r.setl_ts >= b.setl_ts)
   AND abs(r.medfee_sumamt) <= b.medfee_sumamt + $amount_tolerance
-WITH c, ph, b, collect(DISTINCT r.setl_id) AS refunds
-WITH c, ph, count(*) AS purchases, sum(CASE WHEN size(refunds) > 0 THEN 1 ELSE 0 END) AS refunded,
-     collect(CASE WHEN size(refunds) > 0 THEN [b.setl_id] + refunds END) AS evidence
+WITH c, ph, count(DISTINCT r.setl_id) AS refunded, collect(DISTINCT r.setl_id) + collect(DISTINCT b.setl_id) AS evidence
 RETURN 'Card' AS entity_type, c.mdtrt_cert_no AS entity_id, 'Pharmacy' AS hub_type, ph.fixmedins_code AS hub_id,
-       'refund' AS peer_group, 1.0 * refunded AS observed, 1.0 * purchases AS exposure, evidence
+       'refund' AS peer_group, 1.0 * refunded AS observed, 0.0 AS exposure, evidence
+UNION ALL
+MATCH (b:Settlement)
+WHERE b.refund = 0 AND b.place_label = 'Pharmacy'
+WITH b.mdtrt_cert_no AS card, b.fixmedins_code AS pharmacy, count(*) AS purchases,
+     collect(CASE WHEN b.refund = 1 THEN b.setl_id END) AS no_evidence
+RETURN 'Card' AS entity_type, card AS entity_id, 'Pharmacy' AS hub_type, pharmacy AS hub_id,
+       'refund' AS peer_group, 0.0 AS observed, 1.0 * purchases AS exposure, no_evidence AS evidence

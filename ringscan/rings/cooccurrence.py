@@ -198,10 +198,13 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
     out["surprise"] = poisson_surprise(out["k"].to_numpy(), out["mu"].to_numpy())
     setl = ev["setl_id"].to_numpy()
     place_names = np.asarray(places)
-    grouped = meet.groupby(["a", "b"])
     meet["episode"] = place_names[meet["p"].to_numpy()].astype(str) + "|" + meet["rep"].astype(str)
-    out["episodes"] = meet.groupby(["a", "b"])["episode"].agg(lambda e: sorted(set(e)))
-    out["evidence"] = grouped.apply(lambda g: sorted(set(setl[g["i"]]) | set(setl[g["j"]])), include_groups=False)
+    episodes = meet.drop_duplicates(["a", "b", "episode"]).sort_values(["a", "b", "episode"], kind="stable")
+    out["episodes"] = episodes.groupby(["a", "b"], sort=False)["episode"].agg(list)
+    both = pd.concat([meet[["a", "b", "i"]], meet[["a", "b", "j"]].rename(columns={"j": "i"})], ignore_index=True)
+    both = both.assign(setl_id=setl[both["i"].to_numpy()]).drop_duplicates(["a", "b", "setl_id"])
+    out["evidence"] = both.sort_values(["a", "b", "setl_id"], kind="stable").groupby(["a", "b"], sort=False)[
+        "setl_id"].agg(list)
     out = out.reset_index()
     out["a"] = np.asarray(actors)[out["a"].to_numpy()]
     out["b"] = np.asarray(actors)[out["b"].to_numpy()]

@@ -28,6 +28,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..rules.catalogue import Rule
 from ..rules.run import RuleOutput
@@ -75,11 +77,19 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def _actors(frame: pd.DataFrame, holders: dict[str, str], type_col: str, id_col: str) -> pd.Series:
-    ids = frame[id_col].astype(str)
-    held = ids.map(holders).astype(object)
-    is_card = frame[type_col].eq("Card")
-    return pd.Series(np.where(is_card & held.notna(), "Patient|" + held.where(held.notna(), "").astype(str),
-                              frame[type_col].astype(str) + "|" + ids), index=frame.index)
+    """``Type|id`` per row, a card with a known holder as ``Patient|holder`` (vectorised with pyarrow)."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype="string")
+    ids = pa.array(frame[id_col].astype("string").to_numpy(na_value=None), type=pa.string())
+    kinds = pa.array(frame[type_col].astype("string").to_numpy(na_value=None), type=pa.string())
+    at = pc.index_in(ids, value_set=pa.array(list(holders), type=pa.string()))
+    holder = pa.array(list(holders.values()), type=pa.string()).take(at)
+    held = pc.and_kleene(pc.equal(kinds, "Card"), pc.is_valid(holder))
+    out = pc.if_else(held, pc.binary_join_element_wise("Patient", holder, "|"),
+                     pc.binary_join_element_wise(kinds, ids, "|"))
+    actors = out.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+    actors.index = frame.index
+    return actors
 
 
 def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str, str], scheduled: set[str],

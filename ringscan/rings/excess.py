@@ -45,6 +45,7 @@ context.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,7 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     """
     columns = ["entity_type", "entity_id", "hub_type", "hub_id", "peer_group", "observed", "expected", "surprise",
                "surprise_corrected", "hub_surprise", "members", "evidence"]
+    rows = _one_row_per_person_and_hub(rows)
     rows = rows[(rows["exposure"] > 0) & rows["observed"].notna()].copy()
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -154,6 +156,23 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     out = out[out["members"] >= 2]
     return out.reindex(columns=columns).sort_values(hub + ["entity_type", "entity_id"], kind="stable") \
         .reset_index(drop=True)
+
+
+def _one_row_per_person_and_hub(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one person at one hub in one peer group add up (a rule may return counts and
+    exposures as separate row sets, united)."""
+    key = ["entity_type", "entity_id", "hub_type", "hub_id", "peer_group"]
+    if not rows.duplicated(key).any():
+        return rows
+    extra = {c: "max" for c in ("hub_exposure", "t_first") if c in rows}
+    summed = rows.groupby(key, as_index=False, sort=False).agg(
+        observed=("observed", "sum"), exposure=("exposure", "sum"), **{c: (c, how) for c, how in extra.items()})
+    # Evidence lists: only the rows that carry some (few, when exposures come as their own rows).
+    carrying = rows[rows["evidence"].map(len) > 0]
+    lists = carrying.groupby(key, sort=False)["evidence"].agg(lambda e: sorted(set(chain.from_iterable(e))))
+    summed = summed.join(lists, on=key)
+    summed["evidence"] = summed["evidence"].map(lambda e: e if isinstance(e, list) else [])
+    return summed
 
 
 def _peer_rates(rows: pd.DataFrame, hub: list[str], quantile: float) -> pd.Series:

@@ -48,11 +48,18 @@ def _evidence_list(ev: Any) -> list[str]:
     return sorted(flat)
 
 
+def _flat_evidence(ev: Any) -> list[str]:
+    """The common case fast: a flat list of ids (as ``collect(DISTINCT …)`` returns) is kept as it is."""
+    if type(ev) is list and (not ev or type(ev[0]) is str):
+        return ev
+    return _evidence_list(ev)
+
+
 def _frame(rows: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     columns = list(EMITS[rule.emits]) + [c for c in rows.columns if c not in EMITS[rule.emits]]
     rows = rows.reindex(columns=columns)
     if "evidence" in rows:
-        rows["evidence"] = rows["evidence"].map(_evidence_list)
+        rows["evidence"] = rows["evidence"].map(_flat_evidence)
     rows.insert(0, "level", rule.level)
     rows.insert(0, "family", rule.family)
     rows.insert(0, "rule", rule.id)
