@@ -15,6 +15,8 @@ from .pseudonym import Pseudonymiser, store_key
 
 __all__ = ["Directory", "directory_from_members", "reveal_directory", "StoreMismatch"]
 
+PSEUDONYM_SHOWN = 9  # "ID~" and six hex digits: enough to tell two alike masked ID numbers apart
+
 
 class StoreMismatch(ValueError):
     """The store given for --reveal-pii is not the one the scan read."""
@@ -67,6 +69,14 @@ def directory_from_members(members: pd.DataFrame) -> Directory:
             for card in _s(row.get("cards")).split(";"):
                 if card:
                     out.holder.setdefault(card, ident)
+    shown: dict[str, list[str]] = {}
+    for card, label in out.cards.items():
+        shown.setdefault(label, []).append(card)
+    for label, cards in shown.items():  # two ID cards may mask alike: their pseudonyms tell them apart
+        if len(cards) > 1:
+            for card in cards:
+                if card in out.pseudonyms:
+                    out.cards[card] = f"{label} ({card[:PSEUDONYM_SHOWN]})"
     return out
 
 

@@ -107,7 +107,7 @@ _PARAMS = {
            "rate": "基准", "refill_d": "常规取药周期 (天)", "per_fill": "按单次取药计", "min_holders": "最少登记人数",
            "max_holders": "最多登记人数", "min_addresses": "最少不同住址数", "min_surnames": "最少不同姓氏数",
            "collective_keywords": "集体住址关键词", "max_delay_d": "最长退费间隔 (天)", "max_delay_s": "最长退费间隔 (秒)",
-           "amount_tolerance": "金额容差", "burst_min_size": "同批最少人数"},
+           "amount_tolerance": "金额容差", "burst_min_size": "同批最少人数", "bursts": "计入同批聚集"},
     "en": {"window": "time window", "min_repeats": "minimum repeats", "min_los_d": "minimum stay (days)",
            "max_gap_d": "maximum gap (days)", "min_ratio": "minimum ratio to peers", "min_surprise": "minimum surprise",
            "female_only_prefixes": "female-only diagnosis prefixes", "male_only_prefixes": "male-only diagnosis prefixes",
@@ -116,7 +116,7 @@ _PARAMS = {
            "max_holders": "maximum holders", "min_addresses": "minimum addresses", "min_surnames": "minimum surnames",
            "collective_keywords": "collective-address words", "max_delay_d": "maximum refund delay (days)",
            "max_delay_s": "maximum refund delay (s)", "amount_tolerance": "amount tolerance",
-           "burst_min_size": "minimum batch size"},
+           "burst_min_size": "minimum batch size", "bursts": "count bursts"},
 }
 _VALUES = {"zh": {True: "是", False: "否", None: "—"}, "en": {True: "yes", False: "no", None: "—"}}
 

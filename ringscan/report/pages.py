@@ -79,14 +79,14 @@ footer { color: var(--muted); font-size: 12px; padding: 12px 24px; }
   figure.static { display: block !important; }
   figure.static svg { max-height: 235mm; }
   table { font-size: 7.5pt; }
-  th, td { padding: 1.2mm 1.5mm; }
+  th, td { padding: 0.45mm 1.2mm; line-height: 1.25; }
   th { background: #fff; border-bottom: 1pt solid #000; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   tr.group { break-after: avoid; }
   td.id, span.id { font-size: 7pt; }
   a { color: #000; text-decoration: none; }
-  footer { padding: 0; }
+  footer { display: none; }  /* the page margins carry ring, page and masking; no page of its own */
 }
 """
 

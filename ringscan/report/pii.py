@@ -1,7 +1,7 @@
 """Personal data in reports: masking for display, and which identifiers are personal data.
 
->>> mask_name("张三明"), mask_id("330102198001011234"), mask_phone("13812345678")
-('张*明', '330102********1234', '138****5678')
+>>> mask_name("张三明"), mask_name("阿卜杜拉·买买提"), mask_id("330102198001011234"), mask_phone("13812345678")
+('张*明', '阿**提', '330102********1234', '138****5678')
 >>> mask_address("浙江省杭州市上城区湖滨街道解放路1号")
 '浙江省杭州市上城区***'
 >>> looks_like_id("11010519491231002X"), looks_like_id("330102000000000096"), looks_like_phone("13812345678")
@@ -15,6 +15,7 @@ import re
 __all__ = ["Masker", "mask_name", "mask_id", "mask_phone", "mask_address", "looks_like_id", "looks_like_phone",
            "is_personal_id", "ID_CARD_TYPE"]
 
+_NAME_STARS = 2
 ID_CARD_TYPE = "02"  # mdtrt_cert_type: the voucher is the resident ID card, so its number is the ID number
 _ID18 = re.compile(r"^(\d{6})(\d{8})(\d{3})([\dXx])$")
 _ID15 = re.compile(r"^(\d{6})(\d{6})(\d{3})$")
@@ -26,13 +27,14 @@ _CITY = re.compile(r"^(.*?市)")
 
 
 def mask_name(name: str | None) -> str | None:
+    """Family name and last character kept; at most two stars, so a long name does not show its length."""
     if not name:
         return name
     if len(name) == 1:
         return "*"
     if len(name) == 2:
         return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    return name[0] + "*" * min(len(name) - 2, _NAME_STARS) + name[-1]
 
 
 def mask_id(value: str | None) -> str | None:

@@ -56,7 +56,7 @@ def timeline_svg(rows: pd.DataFrame, directory: Directory, names: dict, lang: st
         return ""
     people = rows.groupby("psn_no")["setl_ts"].min().sort_values().index.tolist()
     labels = {p: directory.person_label(p) for p in people}
-    row_h = 16.0 if len(people) <= 40 else 12.0 if len(people) <= 100 else 9.0
+    row_h = 14.0 if len(people) <= 40 else 12.0 if len(people) <= 100 else 9.0
     size = min(FONT_SIZE, row_h - 2)
     left = max(text_width(v, size) for v in labels.values()) + 16
     stays = rows["begn_day"].notna() & rows["end_day"].notna() & (rows["med_type"].astype(str) == "21")
