@@ -37,6 +37,9 @@ class GraphBackend(Protocol):
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one Cypher statement with parameters; rows as a frame."""
 
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> list[pd.DataFrame]:
+        """Run read-only statements, concurrently where the store allows; results in the given order."""
+
     def close(self) -> None: ...
 
 

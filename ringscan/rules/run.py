@@ -1,7 +1,6 @@
 """Run rules on a backend: one frame per kind of output, each row tagged with its rule."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,15 +70,19 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
     """Run every rule once; rows come back grouped by kind, in a stable order."""
     parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in EMITS}
     seconds, params = {}, {}
-    for i, rule in enumerate(rules):
-        bound = rule.bound_params(overrides)
-        started = time.perf_counter()
-        try:
-            rows = backend.query(rule.query, rule.query_params(bound))
-        except BackendError as exc:
-            raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
-        seconds[rule.id] = round(time.perf_counter() - started, 3)
-        params[rule.id] = bound
+    bound = {rule.id: rule.bound_params(overrides) for rule in rules}
+    try:
+        results = backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])
+    except BackendError:
+        for rule in rules:  # name the rule that failed
+            try:
+                backend.query(rule.query, rule.query_params(bound[rule.id]))
+            except BackendError as exc:
+                raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
+        raise
+    for i, (rule, rows) in enumerate(zip(rules, results)):
+        seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
+        params[rule.id] = bound[rule.id]
         parts[rule.emits].append(_frame(rows, rule))
         if progress:
             progress("rules", i + 1, len(rules))
