@@ -14,11 +14,12 @@ import pandas as pd
 
 from ..graph.backend import GraphBackend, Progress
 from ..graph.model import NODES, build_graph_frames
-from .readers import LINE_COL, read_table
-from .schema import TABLES, Mapping, MissingColumnError, canonical_columns, detect_table
-from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes, validate_table
+from .inputs import read_inputs
+from .readers import LINE_COL
+from .schema import TABLES, Mapping
+from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes
 
-__all__ = ["LoadReport", "load_files", "read_inputs"]
+__all__ = ["LoadReport", "load_files"]
 
 # Order matters: fee details refer to settlements read in the same run.
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
@@ -43,35 +44,6 @@ class LoadReport:
         return {"read": self.read, "loaded": self.loaded, "rejected": self.rejected,
                 "duplicates": self.duplicates, "by_reason": dict(sorted(self.by_reason.items())),
                 "files": self.files, "written": self.written, "rejects_file": self.rejects_path}
-
-
-@dataclass
-class _Batch:
-    table: str
-    file: str
-    raw: pd.DataFrame
-    good: pd.DataFrame
-    rejects: pd.DataFrame
-
-
-def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
-                progress: Progress | None = None) -> list[_Batch]:
-    """Read, recognise, canonicalise and validate each file."""
-    batches = []
-    for i, path in enumerate(paths):
-        raw = read_table(Path(path))
-        file = str(path)
-        table = detect_table(list(raw.frame.columns), mapping, file)
-        rename = canonical_columns([c for c in raw.frame.columns if c != LINE_COL], mapping, table)
-        frame = raw.frame[list(rename) + [LINE_COL]].rename(columns=rename)
-        for column in TABLES[table].required:
-            if column not in frame.columns:
-                raise MissingColumnError(column, file, table)
-        good, rejects = validate_table(table, frame, file, max_amount=max_amount)
-        batches.append(_Batch(table, file, frame, good, rejects))
-        if progress:
-            progress("read", i + 1, len(paths))
-    return batches
 
 
 def _stored(backend: GraphBackend, label: str, columns: list[str]) -> pd.DataFrame:
