@@ -1,37 +1,108 @@
-"""Read input files (CSV, Parquet, XLSX) into string frames with source line numbers.
+"""Read input files (CSV, Parquet, XLSX; plain, .gz or .zip) into text frames with source line numbers.
 
-Every value is read as text so ids such as ``0012`` keep their zeros; parsing
-numbers and times is validation's job, where a failure becomes a reject.
-CSV encoding is detected: UTF-8 (with or without BOM), else GB18030 (a superset
-of GBK and GB2312, what Chinese Windows exports use), else charset-normalizer's
-best guess.
+Every value is read as the text the file holds, so ids such as ``0012`` keep
+their zeros and a reject can show the row as it was; which cells mean
+"missing" and how numbers and times parse is decided later (mapping and
+validation). CSV encoding is detected: UTF-8 (with or without BOM), else
+GB18030 (a superset of GBK and GB2312, what Chinese Windows exports use), else
+charset-normalizer's best guess. Rows that are entirely empty are skipped;
+line numbers still count them, so they match what an editor shows.
 """
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
-__all__ = ["RawTable", "read_table", "detect_encoding", "LINE_COL"]
+from ..messages import UserError
+
+__all__ = ["RawTable", "read_table", "read_header", "detect_encoding", "data_format", "LINE_COL",
+           "DATA_SUFFIXES"]
 
 LINE_COL = "__line__"
 _SAMPLE_BYTES = 4 << 20
+# Rows read to tell a header-only file from one with data, when only the header is wanted.
+_PEEK_ROWS = 200
+# Name endings a folder is searched for (a file named on the command line is read whatever its name).
+DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt.gz", ".zip", ".xlsx", ".xlsm", ".parquet", ".pq")
+_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+            ".parquet": "parquet", ".pq": "parquet"}
 
 
 @dataclass
 class RawTable:
     path: Path
-    frame: pd.DataFrame  # all columns str (NaN for empty), plus LINE_COL
+    frame: pd.DataFrame  # the file's columns as text (None where a Parquet cell is null), plus LINE_COL
     encoding: str | None
 
 
-def detect_encoding(path: Path) -> str:
-    """Name of the encoding a CSV file is written in."""
-    with open(path, "rb") as fh:
-        sample = fh.read(_SAMPLE_BYTES)
-        truncated = bool(fh.read(1))
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    fmt: str                 # csv | xlsx | parquet
+    compression: str | None  # gzip | zip
+    member: str | None       # the data file inside a zip
+
+
+def data_format(name: str) -> str | None:
+    """csv, xlsx or parquet from a file name (``.gz`` and ``.zip`` look inside), None if unknown."""
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    if lower.endswith(".zip"):
+        return "zip"
+    return _FORMATS.get(Path(lower).suffix)
+
+
+def _source(path: Path) -> _Source:
+    lower = path.name.lower()
+    if lower.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX")
+                           and data_format(m) in {"csv", "xlsx", "parquet"}]
+        except zipfile.BadZipFile as exc:
+            raise UserError("input_unreadable_format", file=str(path), kind="zip", detail=str(exc)) from exc
+        if len(members) != 1:
+            raise UserError("input_zip_members", file=str(path), count=len(members), members=", ".join(members))
+        fmt = data_format(members[0])
+        assert fmt is not None
+        return _Source(path, fmt, "zip", members[0])
+    if lower.endswith(".gz"):
+        return _Source(path, data_format(lower[:-3]) or "csv", "gzip", None)
+    return _Source(path, data_format(lower) or "csv", None, None)
+
+
+@contextmanager
+def _binary(src: _Source) -> Iterator[IO[bytes]]:
+    if src.compression == "zip":
+        assert src.member is not None
+        with zipfile.ZipFile(src.path) as archive, archive.open(src.member) as fh:
+            yield fh
+    elif src.compression == "gzip":
+        with gzip.open(src.path, "rb") as fh:
+            yield fh  # type: ignore[misc]
+    else:
+        with open(src.path, "rb") as fh:
+            yield fh
+
+
+def _encoding(src: _Source) -> str:
+    try:
+        with _binary(src) as fh:
+            sample = fh.read(_SAMPLE_BYTES)
+            truncated = bool(fh.read(1))
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserError("input_unreadable_format", file=str(src.path), kind=src.compression or "csv",
+                        detail=str(exc)) from exc
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     for encoding in ("utf-8", "gb18030"):
@@ -46,48 +117,117 @@ def detect_encoding(path: Path) -> str:
 
     best = from_bytes(sample).best()
     if best is None:
-        raise ValueError(f"{path}: cannot tell the text encoding; save it as UTF-8 or GBK")
+        raise UserError("input_encoding", file=str(src.path))
     return best.encoding
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, newline="") as fh:
-        head = fh.read(64 << 10)
+def detect_encoding(path: Path) -> str:
+    """Name of the encoding a CSV file (plain, .gz or .zip) is written in."""
+    return _encoding(_source(Path(path)))
+
+
+def _delimiter(src: _Source, encoding: str) -> str:
+    with _binary(src) as fh:
+        head = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="").readline()
     try:
-        delimiter = csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=",\t;|").delimiter
+        return csv.Sniffer().sniff(head or ",", delimiters=",\t;|").delimiter
     except csv.Error:
-        delimiter = ","
-    frame = pd.read_csv(
-        path, dtype=str, encoding=encoding, sep=delimiter, keep_default_na=False,
-        na_values=[""], skipinitialspace=False, on_bad_lines="error",
-    )
+        return ","
+
+
+def _numbered(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
+    """Text cells, a line number per row, entirely empty rows dropped (their numbers kept by the others)."""
+    frame = frame.copy()
+    frame[LINE_COL] = range(first_line, len(frame) + first_line)
+    cells = frame.drop(columns=LINE_COL)
+    if len(cells.columns):
+        empty = cells.isna() | (cells.astype("string").apply(lambda c: c.str.strip()) == "")
+        frame = frame.loc[~empty.all(axis=1)].reset_index(drop=True)
+    return frame
+
+
+def _read_csv(src: _Source, nrows: int | None) -> tuple[pd.DataFrame, str]:
+    encoding = _encoding(src)
+    delimiter = _delimiter(src, encoding)
+    with _binary(src) as fh:
+        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        try:
+            frame = pd.read_csv(text, dtype=str, sep=delimiter, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=False, skipinitialspace=False, on_bad_lines="error", nrows=nrows)
+        except pd.errors.EmptyDataError as exc:
+            raise UserError("input_empty", file=str(src.path)) from exc
+        except pd.errors.ParserError as exc:
+            line = _parser_error_line(str(exc))
+            raise UserError("input_bad_row", file=str(src.path), line=line, detail=str(exc).strip()) from exc
+        except UnicodeDecodeError as exc:
+            raise UserError("input_encoding", file=str(src.path)) from exc
     # Header is line 1; rows with embedded newlines are rare in platform exports.
-    frame[LINE_COL] = range(2, len(frame) + 2)
-    return frame, encoding
+    return _numbered(frame, 2), encoding
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
-    frame = frame.astype("string").astype(object).where(frame.notna(), None)
-    frame[LINE_COL] = range(1, len(frame) + 1)
-    return frame
+def _parser_error_line(message: str) -> int | None:
+    import re
+
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    frame = pd.read_excel(path, dtype=str, sheet_name=0)
-    frame[LINE_COL] = range(2, len(frame) + 2)
-    return frame
+def _read_parquet(src: _Source, nrows: int | None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    with _binary(src) as fh:
+        data = fh if src.compression is None else io.BytesIO(fh.read())
+        try:
+            if nrows is None:
+                frame = pq.read_table(data).to_pandas()
+            else:  # the header and a first batch only
+                parquet = pq.ParquetFile(data)
+                first = next(parquet.iter_batches(batch_size=nrows), None)
+                frame = (first.to_pandas() if first is not None
+                         else parquet.schema_arrow.empty_table().to_pandas())
+        except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+            raise UserError("input_unreadable_format", file=str(src.path), kind="Parquet", detail=str(exc)) from exc
+    text = frame.astype("string").astype(object).where(frame.notna(), None)
+    return _numbered(text, 1)
+
+
+def _read_xlsx(src: _Source, nrows: int | None) -> pd.DataFrame:
+    with _binary(src) as fh:
+        data = io.BytesIO(fh.read())
+    try:
+        frame = pd.read_excel(data, dtype=str, sheet_name=0, keep_default_na=False, na_filter=False, nrows=nrows)
+    except ValueError as exc:
+        raise UserError("input_unreadable_format", file=str(src.path), kind="XLSX", detail=str(exc)) from exc
+    except Exception as exc:  # openpyxl raises zip and XML errors for a file that is not a workbook
+        raise UserError("input_unreadable_format", file=str(src.path), kind="XLSX", detail=str(exc)) from exc
+    if len(frame.columns) == 0:
+        raise UserError("input_empty", file=str(src.path))
+    return _numbered(frame, 2)
+
+
+def _read(path: Path, nrows: int | None) -> RawTable:
+    path = Path(path)
+    if not path.exists():
+        raise UserError("input_missing", file=str(path))
+    src = _source(path)
+    if src.fmt == "parquet":
+        raw = RawTable(path, _read_parquet(src, nrows), None)
+    elif src.fmt == "xlsx":
+        raw = RawTable(path, _read_xlsx(src, nrows), None)
+    else:
+        frame, encoding = _read_csv(src, nrows)
+        raw = RawTable(path, frame, encoding)
+    if raw.frame.empty:
+        raise UserError("input_header_only", file=str(path))
+    return raw
 
 
 def read_table(path: Path) -> RawTable:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
-        return RawTable(path, _read_parquet(path), None)
-    if suffix in {".xlsx", ".xlsm"}:
-        return RawTable(path, _read_xlsx(path), None)
-    frame, encoding = _read_csv(path)
-    return RawTable(path, frame, encoding)
+    """The whole file as text; an empty or header-only file is an error naming it."""
+    return _read(path, None)
+
+
+def read_header(path: Path) -> list[str]:
+    """The file's column names, reading only its first rows (and checking it has at least one)."""
+    raw = _read(path, _PEEK_ROWS)
+    return [str(c) for c in raw.frame.columns if c != LINE_COL]

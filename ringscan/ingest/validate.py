@@ -17,7 +17,8 @@ from .schema import TABLES
 __all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "has_time_of_day", "row_hashes",
            "rejects_frame"]
 
-REJECT_COLUMNS = ["file", "line", "table", "field", "reason", "detail", "values"]
+# `field` is the canonical name, `column` the file's own header for it; `values` is the row as read (JSON).
+REJECT_COLUMNS = ["file", "line", "table", "field", "column", "reason", "detail", "values"]
 
 SECONDS_PER_DAY = 86_400
 # Rounding tolerance (¥) when comparing fund payments with the total.
@@ -81,11 +82,18 @@ def row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 def rejects_frame(raw: pd.DataFrame, mask: pd.Series, file: str, table: str,
                   field: str, reason: str, detail: str) -> pd.DataFrame:
+    """Rejects for the rows of ``raw`` under ``mask``; ``values`` is each row as ``raw`` holds it (JSON).
+
+    Given the file as read (ingest's ``Batch.raw``), that is the original row, and ``column`` comes
+    from ``raw.attrs["source_columns"]`` (canonical field → the file's header).
+    """
     rows = raw.loc[mask]
-    values = [json.dumps({k: v for k, v in rec.items() if k != LINE_COL and pd.notna(v)}, ensure_ascii=False)
-              for rec in rows.to_dict("records")]
+    cells = rows.drop(columns=[LINE_COL]).astype(object)
+    cells = cells.where(cells.notna(), None)
+    values = [json.dumps(rec, ensure_ascii=False) for rec in cells.to_dict("records")]
+    column = raw.attrs.get("source_columns", {}).get(field)
     return pd.DataFrame({
-        "file": file, "line": rows[LINE_COL].to_numpy(), "table": table, "field": field,
+        "file": file, "line": rows[LINE_COL].to_numpy(), "table": table, "field": field, "column": column,
         "reason": reason, "detail": detail, "values": values,
     }, columns=REJECT_COLUMNS)
 
