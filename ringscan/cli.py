@@ -1,24 +1,29 @@
 """Command-line interface: options → one library call → rich output / exit code.
 
-Library errors become one clear line on stderr and exit code 1 (2 for usage);
-no traceback reaches the user.
+Library errors become one clear line on stderr in the user's language (with
+``--json``, an error object on stdout); no traceback reaches the user unless
+``--debug``. Exit codes (README, "Exit codes"): 0 ok, 1 rejected rows above the
+limit or a failure during the run, 2 usage or input error, 3 reserved for
+"new rings found" (nightly).
 """
 from __future__ import annotations
 
 import json
 import os
+import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
 import typer
-from typer._click.exceptions import ClickException
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
+from .messages import REJECTS_ABOVE_LIMIT, RUN_FAILED, InputWarning, UserError
 from .report.i18n import cli_text, kind_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -34,7 +39,12 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings fi
 
 
 class Failure(Exception):
-    """A user-facing error: printed as one line, exit code 1."""
+    """A user-facing error: one line in the user's language, exit code 2 (usage or input) unless given."""
+
+    def __init__(self, error: str | UserError, exit_code: int | None = None):
+        self.error = error if isinstance(error, UserError) else UserError("error", detail=error)
+        self.exit_code = self.error.exit_code if exit_code is None else exit_code
+        super().__init__(self.error.message("en"))
 
 
 def _settings(config: Path | None = None, **flags) -> Settings:
@@ -42,6 +52,61 @@ def _settings(config: Path | None = None, **flags) -> Settings:
         return load_settings(config, **flags)
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("ringscan")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            from . import __version__ as installed
+        out.print(f"ringscan {installed}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error (also after the "
+                                        "command, or RINGSCAN_DEBUG=1).")] = False,
+) -> None:
+    """ringscan: find collusive fraud rings in medical-insurance settlements (打击欺诈骗保)."""
+
+
+def _warnings(caught: list[warnings.WarningMessage], lang: str) -> None:
+    """Input warnings as one line each in the user's language; any other warning as Python shows it."""
+    for item in caught:
+        if isinstance(item.message, InputWarning):
+            err.print(("注意: " if lang == "zh" else "warning: ") + item.message.message(lang),
+                      markup=False, highlight=False, soft_wrap=True)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+
+
+def _embedded_store_exists(settings: Settings) -> None:
+    """A command that reads the embedded store fails with one line when there is none."""
+    if settings.backend == "embedded" and not Path(settings.db).exists():
+        raise Failure(UserError("no_store", file=str(settings.db)))
+
+
+def _writable(path: Path, what: str, *, folder: bool = False) -> None:
+    from .paths import check_writable
+
+    _run(check_writable, path, what, folder=folder)
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _new_files(db: Path) -> set[Path]:
+    """Paths an embedded store at ``db`` may consist of (the database and its side files)."""
+    return set(db.parent.glob(db.name + "*")) if db.parent.exists() else set()
 
 
 @contextmanager
@@ -66,12 +131,15 @@ def _progress(enabled: bool) -> Iterator:
 def _run(fn, *args, **kwargs):
     """Call the library, turning its errors into one-line CLI failures."""
     from .graph.backend import BackendError
-    from .ingest.schema import MissingColumnError, UnknownTableError
 
     try:
         return fn(*args, **kwargs)
-    except (MissingColumnError, UnknownTableError, BackendError, ConfigError, FileNotFoundError, ValueError) as exc:
+    except UserError as exc:
+        raise Failure(exc) from exc
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
         raise Failure(str(exc)) from exc
+    except BackendError as exc:  # the store failed under way: not a usage error
+        raise Failure(str(exc), exit_code=RUN_FAILED) from exc
 
 
 @app.command()
@@ -122,7 +190,8 @@ def generate(
 
 @app.command()
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (settlements, persons, institutions, fee details).")],
+    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files (also .csv.gz, .zip) or folders of "
+                                                "them (settlements, persons, institutions, fee details).")],
     db: DbOpt = None,
     backend: BackendOpt = None,
     mapping: Annotated[Optional[Path], typer.Option(help="TOML file mapping canonical names to your columns.")] = None,
@@ -135,24 +204,47 @@ def load(
 ) -> None:
     """Load settlement files into the graph store; bad rows go to a rejects file.
 
-    Example: ringscan load demo/*.csv --db demo.lbdb
+    Every input is checked (exists, readable, not empty, a known table, every mapped column present)
+    and --db and --rejects are checked writable before the first row is read or the store is opened.
+
+    Example: ringscan load demo/*.csv --db demo.lbdb --mapping examples/his/mapping.toml
     """
     from .graph.backend import open_backend
+    from .ingest.inputs import inspect_inputs, resolve_inputs
     from .ingest.load import load_files
     from .ingest.schema import load_mapping
+    from .messages import text
 
     settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate, batch_size=batch_size,
                          lang=lang)
     lang = settings.lang
     mapping_spec = _run(load_mapping, mapping)
+    files, folders = _run(resolve_inputs, paths)
+    for folder, inside in folders.items():
+        err.print(text("reading_folder", lang, file=folder, count=len(inside), names=", ".join(p.name for p in inside)),
+                  markup=False, highlight=False, soft_wrap=True)
+    _run(inspect_inputs, files, mapping_spec)
     rejects_path = rejects or (settings.db.parent / f"{settings.db.name}.rejects.csv")
+    _writable(rejects_path, "--rejects")
+    embedded = settings.backend == "embedded"
+    if embedded:
+        _writable(settings.db, "--db")
+    before = _new_files(settings.db) if embedded else set()
+    fresh = embedded and not settings.db.exists()
     store = _run(open_backend, settings)
     try:
-        with _progress(not as_json) as progress:
-            report = _run(load_files, paths, store, mapping=mapping_spec, rejects_path=rejects_path,
+        with warnings.catch_warnings(record=True) as caught, _progress(not as_json) as progress:
+            warnings.simplefilter("always", InputWarning)
+            report = _run(load_files, files, store, mapping=mapping_spec, rejects_path=rejects_path,
                           max_amount=settings.max_settlement_amount, progress=progress)
-    finally:
+    except Failure:
         store.close()
+        if fresh:  # an input error found while reading leaves no half-made store behind
+            for path in _new_files(settings.db) - before:
+                _remove(path)
+        raise
+    store.close()
+    _warnings(caught, lang)
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -166,8 +258,9 @@ def load(
             out.print(cli_text(lang, "rejected_reason", count=count, reason=reason))
         out.print(cli_text(lang, "rejects_file", path=report.rejects_path))
     if report.reject_rate > settings.max_reject_rate:
-        raise Failure(cli_text(lang, "reject_rate", rejected=report.rejected, read=report.read,
-                               rate=report.reject_rate, limit=settings.max_reject_rate, path=report.rejects_path))
+        raise Failure(UserError("reject_rate", file=report.rejects_path, rejected=report.rejected, read=report.read,
+                                rate=report.reject_rate, limit=settings.max_reject_rate),
+                      exit_code=REJECTS_ABOVE_LIMIT)
 
 
 @app.command()
@@ -182,6 +275,7 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
 
     settings = _settings(config, db=db, backend=backend, lang=lang)
     lang = settings.lang
+    _embedded_store_exists(settings)
     store = _run(open_backend, settings, read_only=True)
     try:
         result = _run(graph_stats, store)
@@ -251,6 +345,10 @@ def rules(
         catalogue = load_catalogue(extra, check=False)
     except RuleError as exc:
         raise Failure(str(exc)) from exc
+    if not catalogue:
+        from .rules.catalogue import RULES_DIR
+
+        raise Failure(UserError("no_rules", file=str(RULES_DIR)))
     if check:
         offences = check_catalogue(catalogue)
         if offences:
@@ -292,10 +390,16 @@ def scan(
 
     settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities, lang=lang,
                          reveal_pii=reveal_pii or None)
+    _embedded_store_exists(settings)
+    _writable(out_dir, "--out", folder=True)
     try:
         catalogue = load_catalogue(extra)
     except RuleError as exc:
         raise Failure(str(exc)) from exc
+    if not catalogue:
+        from .rules.catalogue import RULES_DIR
+
+        raise Failure(UserError("no_rules", file=str(RULES_DIR)))
     overrides = _param_overrides(settings, param)
     unknown = unknown_overrides(catalogue, overrides)
     if unknown:
@@ -375,8 +479,9 @@ def report(
     config: ConfigOpt = None,
 ) -> None:
     settings = _settings(config, db=db, backend=backend, lang=lang, reveal_pii=reveal_pii or None)
-    if not rings_json.exists():
-        raise Failure(f"{rings_json} not found; run `ringscan scan --out DIR` first")
+    if not rings_json.is_file():
+        raise Failure(UserError("rings_json_missing", file=str(rings_json)))
+    _writable(out_dir or rings_json.parent, "--out", folder=True)
     result = _render(rings_json, out_dir, settings, pdf=pdf, progress_bars=True)
     out.print(cli_text(settings.lang, "report_done", n=len(result.pages), index=result.index), markup=False,
               highlight=False)
@@ -491,19 +596,60 @@ def demo(
     evaluate(results / "rings.json", truth=data / "truth.json", threshold=0.5, lang=lang, as_json=False)
 
 
-def main() -> None:
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of ``--name VALUE`` or ``--name=VALUE`` in ``argv`` (the last one given)."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith(name + "="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+def _error_lang(argv: list[str]) -> str:
+    """The language to report an error in: --lang, else RINGSCAN_LANG or ringscan.toml, else Chinese."""
+    lang = _option(argv, "--lang")
+    if lang in ("zh", "en"):
+        return lang
     try:
-        app(standalone_mode=False)
+        return load_settings(Path(c) if (c := _option(argv, "--config")) else None).lang
+    except Exception:  # a broken settings file is reported by the command itself
+        return "zh"
+
+
+def _report(error: UserError, argv: list[str]) -> None:
+    """One line on stderr in the user's language, or with --json an error object on stdout."""
+    lang = _error_lang(argv)
+    if "--json" in argv:
+        print(json.dumps(error.as_json(lang), ensure_ascii=False), flush=True)
+    else:
+        prefix = "错误: " if lang == "zh" else "error: "
+        err.print(prefix + error.message(lang), markup=False, highlight=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``ringscan`` command: usage errors as click shows them (exit 2), our errors as one line."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("RINGSCAN_DEBUG", "").lower() in {"1", "true", "yes"}
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        app(args=argv, prog_name="ringscan", standalone_mode=True)
     except Failure as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise SystemExit(1) from None
-    except typer.Abort:
-        raise SystemExit(1) from None
-    except typer.Exit as exc:
+        if debug:
+            raise
+        _report(exc.error, argv)
         raise SystemExit(exc.exit_code) from None
-    except ClickException as exc:  # usage errors: bad option, missing argument
-        exc.show()
+    except UserError as exc:  # raised outside a command's own checks
+        if debug:
+            raise
+        _report(exc, argv)
         raise SystemExit(exc.exit_code) from None
+    except Exception as exc:  # a bug or an unforeseen failure: still one line unless --debug
+        if debug:
+            raise
+        _report(UserError("internal", detail=f"{type(exc).__name__}: {exc}"), argv)
+        raise SystemExit(RUN_FAILED) from None
 
 
 if __name__ == "__main__":
