@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 __all__ = ["Settings", "load_settings", "neo4j_credentials", "CYPHER_DIR", "ConfigError"]
 
-# cypher/ sits beside the package in the source tree (rules are data, not code).
-CYPHER_DIR = Path(os.environ.get("RINGSCAN_CYPHER_DIR", Path(__file__).resolve().parent.parent / "cypher"))
+def _cypher_dir() -> Path:
+    """Where the rule, schema, writeback and explore Cypher files are (rules are data, not code).
+
+    The top-level ``cypher/`` of the source tree; the build copies it into the
+    wheel as ``ringscan/cypher/`` (setup.py maps it), so an installed ringscan
+    finds it inside the package, wherever it runs from. ``RINGSCAN_CYPHER_DIR``
+    points elsewhere.
+    """
+    if os.environ.get("RINGSCAN_CYPHER_DIR"):
+        return Path(os.environ["RINGSCAN_CYPHER_DIR"])
+    package = Path(__file__).resolve().parent
+    installed = package / "cypher"
+    return installed if installed.is_dir() else package.parent / "cypher"
+
+
+CYPHER_DIR = _cypher_dir()
 
 
 class ConfigError(ValueError):
@@ -71,7 +86,7 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
         raise ConfigError(f"setting `{name}` = {raw!r} is not usable: {exc}") from exc
 
 
-def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None, **flags: Any) -> Settings:
+def load_settings(config_file: Path | None = None, env: Mapping[str, str] | None = None, **flags: Any) -> Settings:
     """Resolve settings from defaults, a TOML file, the environment and flags.
 
     ``config_file`` defaults to ``./ringscan.toml`` when it exists. Rule
@@ -111,7 +126,7 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
     return settings
 
 
-def neo4j_credentials(env: dict[str, str] | None = None) -> dict[str, str | None]:
+def neo4j_credentials(env: Mapping[str, str] | None = None) -> dict[str, str | None]:
     """Connection settings for Neo4j, from the environment only."""
     env = os.environ if env is None else env
     return {

@@ -15,6 +15,13 @@ def day_to_date(day: int | float | None) -> str | None:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
 
 
+def _number(value: object) -> float:
+    """An aggregate as a number: 0 for an empty store, where sums come back null (None or NaN)."""
+    if value is None or value != value:  # NaN
+        return 0.0
+    return float(value)  # type: ignore[arg-type]
+
+
 def graph_stats(backend: GraphBackend) -> dict:
     """Counts per node label and relationship type, settlement period and totals."""
     nodes = {label: int(backend.query(f"MATCH (n:{label}) RETURN count(n) AS n")["n"].iloc[0]) for label in NODES}
@@ -30,8 +37,8 @@ def graph_stats(backend: GraphBackend) -> dict:
         "settlements": {
             "first_day": day_to_date(money["first"]),
             "last_day": day_to_date(money["last"]),
-            "medfee_sumamt": round(float(money["total"] or 0), 2),
-            "fund_pay": round(float(money["fund"] or 0), 2),
-            "refunds": int(money["refunds"] or 0),
+            "medfee_sumamt": round(_number(money["total"]), 2),
+            "fund_pay": round(_number(money["fund"]), 2),
+            "refunds": int(_number(money["refunds"])),
         },
     }

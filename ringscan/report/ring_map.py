@@ -149,7 +149,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
         h = 2 * rmax + 3 + lh
         x = -w / 2
         placed = []
-        for node_id, r, cw, _ in cols:
+        for node_id, _r, cw, _ in cols:
             placed.append((node_id, x + cw / 2, -h / 2 + rmax))
             x += cw + GAP
         inner[key] = placed

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .planter import CLINIC_HOURS, DX, DRUG, PHARMACY_HOURS, Planter
+from .planter import CLINIC_HOURS, DRUG, DX, PHARMACY_HOURS, Planter
 
 __all__ = ["insure_elsewhere", "everyday_care"]
 
