@@ -19,7 +19,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
@@ -98,6 +98,14 @@ def _writable(path: Path, what: str, *, folder: bool = False) -> None:
     _run(check_writable, path, what, folder=folder)
 
 
+def _rules_shipped() -> None:
+    """The built-in rules are there: a scan without them would report nothing, without a word."""
+    from .rules.catalogue import RULES_DIR
+
+    if not any(RULES_DIR.glob("*.cypher")):
+        raise Failure(UserError("no_rules", file=str(RULES_DIR)))
+
+
 def _remove(path: Path) -> None:
     import shutil
 
@@ -117,7 +125,7 @@ def _progress(enabled: bool) -> Iterator:
         return
     bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), console=err, transient=True)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def update(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
@@ -294,7 +302,7 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
         table.add_row(cli_text(lang, "relationship"), rel, f"{n:,}")
     out.print(table)
     s = result["settlements"]
-    out.print(cli_text(lang, "period", first=s["first_day"], last=s["last_day"], total=s["medfee_sumamt"],
+    out.print(cli_text(lang, "period", first=s["first_day"] or "-", last=s["last_day"] or "-", total=s["medfee_sumamt"],
                        fund=s["fund_pay"], refunds=s["refunds"]))
 
 
@@ -341,14 +349,11 @@ def rules(
     """
     from .rules.catalogue import RuleError, check_catalogue, load_catalogue
 
+    _rules_shipped()
     try:
         catalogue = load_catalogue(extra, check=False)
     except RuleError as exc:
         raise Failure(str(exc)) from exc
-    if not catalogue:
-        from .rules.catalogue import RULES_DIR
-
-        raise Failure(UserError("no_rules", file=str(RULES_DIR)))
     if check:
         offences = check_catalogue(catalogue)
         if offences:
@@ -392,14 +397,11 @@ def scan(
                          reveal_pii=reveal_pii or None)
     _embedded_store_exists(settings)
     _writable(out_dir, "--out", folder=True)
+    _rules_shipped()
     try:
         catalogue = load_catalogue(extra)
     except RuleError as exc:
         raise Failure(str(exc)) from exc
-    if not catalogue:
-        from .rules.catalogue import RULES_DIR
-
-        raise Failure(UserError("no_rules", file=str(RULES_DIR)))
     overrides = _param_overrides(settings, param)
     unknown = unknown_overrides(catalogue, overrides)
     if unknown:
