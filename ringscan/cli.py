@@ -253,8 +253,17 @@ def load(
         raise
     store.close()
     _warnings(caught, lang)
-    if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    over_limit = None
+    if report.reject_rate > settings.max_reject_rate:
+        over_limit = UserError("reject_rate", file=report.rejects_path, rejected=report.rejected, read=report.read,
+                               rate=report.reject_rate, limit=settings.max_reject_rate)
+    if as_json:  # one JSON document: the accounting, with the error in it when there is one
+        data = report.as_dict()
+        if over_limit:
+            data["error"] = over_limit.as_json(lang)
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        if over_limit:
+            raise typer.Exit(REJECTS_ABOVE_LIMIT)
     else:
         columns = ("read", "loaded", "rejected", "duplicates")
         table = Table(title=cli_text(lang, "load_title"))
@@ -265,10 +274,8 @@ def load(
         for reason, count in sorted(report.by_reason.items()):
             out.print(cli_text(lang, "rejected_reason", count=count, reason=reason))
         out.print(cli_text(lang, "rejects_file", path=report.rejects_path))
-    if report.reject_rate > settings.max_reject_rate:
-        raise Failure(UserError("reject_rate", file=report.rejects_path, rejected=report.rejected, read=report.read,
-                                rate=report.reject_rate, limit=settings.max_reject_rate),
-                      exit_code=REJECTS_ABOVE_LIMIT)
+    if over_limit:
+        raise Failure(over_limit, exit_code=REJECTS_ABOVE_LIMIT)
 
 
 @app.command()

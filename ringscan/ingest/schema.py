@@ -417,7 +417,7 @@ def plan_table(headers: list[str], mapping: Mapping, file: str) -> TablePlan:
     table = ranked[0]
     found, absent = resolved[table]
     if not found and not forced:
-        needs = {t: ", ".join(TABLES[t].required) for t in TABLES}
+        needs: dict[str, Any] = {t: ", ".join(TABLES[t].required) for t in TABLES}
         raise UnknownTableError("unknown_table", file=file, columns=_shown([_clean(h) for h in headers]), **needs)
     # A mapped column the file lacks is an error when its field is required, or when a [files] section
     # (which names these very files) maps it. An optional field mapped in [columns] or a table's section
