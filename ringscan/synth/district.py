@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ def generate_district(out_dir: Path | str, *, patients: int = 20_000, days: int 
     pop = make_population(rng, patients, ref_year=START.year)
     places = make_places(rng, patients)
     start_ts = int((START - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1))
-    params = dict(patients=patients, days=days, seed=seed, background=background, ring_size=ring_size, jitter=jitter)
+    params: dict[str, Any] = dict(patients=patients, days=days, seed=seed, background=background, ring_size=ring_size, jitter=jitter)
     if ring_plan is None and benign_plan is None:  # the original district, unchanged
         traffic = Traffic(rng, pop, places, days, start_ts)
         traffic.plant_rings(patients, size_scale=ring_size, jitter_scale=jitter)
@@ -175,7 +176,8 @@ def _truth(traffic: Traffic, events, settlements, pop, places, params: dict) -> 
     codes = places.places["fixmedins_code"].to_numpy()
     is_pharm = (places.places["fixmedins_type"] == "2").to_numpy()
     by_group = settlements.groupby(events["group"].to_numpy())["setl_id"].apply(list)
-    rings, benign = [], []
+    rings: list[dict[str, Any]] = []
+    benign: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     for gid, g in enumerate(traffic.groups):
         counters[g.kind] = counters.get(g.kind, 0) + 1
@@ -217,7 +219,8 @@ def _variant_truth(traffic: Traffic, events, settlements, pop, places, params: d
     planted = planted[planted["group"] >= 0]
     by_group = {int(gid): sub for gid, sub in planted.groupby("group", sort=True)}
     empty = planted.iloc[:0]
-    rings, benign = [], []
+    rings: list[dict[str, Any]] = []
+    benign: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     variants: dict[str, list[str]] = {}
     for gid, g in enumerate(traffic.groups):
@@ -241,7 +244,7 @@ def _variant_truth(traffic: Traffic, events, settlements, pop, places, params: d
             "Pharmacy": [codes[q] for q in place_ids if is_pharm[q]],
         }
         evidence = sub["setl"].tolist()
-        entry = {"id": f"{g.kind}-{counters[g.kind]}", "kind": g.kind}
+        entry: dict[str, Any] = {"id": f"{g.kind}-{counters[g.kind]}", "kind": g.kind}
         if g.ring:
             entry["variant"] = g.variant
         entry["members"] = {k: v for k, v in members.items() if v}

@@ -10,6 +10,8 @@ few days later, each holder coming alone.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .planter import CHRONIC_PLANS, DRUG, PHARMACY_HOURS, PRICE, Planter
@@ -32,9 +34,9 @@ RESALE_PATIENTS = (5, 9)
 CASHOUT_HOLDERS = (4, 8)
 CASHOUT_PHARMACIES = (1, 2)
 # excessive — five to ten months' supply per visit, visits three to four weeks apart.
-EXCESSIVE = dict(every=(20, 32), factor=(5.0, 10.0))
+EXCESSIVE: dict[str, Any] = dict(every=(20, 32), factor=(5.0, 10.0))
 # frequent — a modest two to four times a refill, but every one to two weeks.
-FREQUENT = dict(every=(8, 16), factor=(2.0, 4.0))
+FREQUENT: dict[str, Any] = dict(every=(8, 16), factor=(2.0, 4.0))
 # cross_hospital — each doctor's fill looks ordinary (up to 1.5× a month's supply, monthly);
 # most months the patient fills the same drug again at the second hospital 5–20 days later.
 CROSS_EVERY = (26, 34)
@@ -43,9 +45,9 @@ CROSS_SECOND_FILL = 0.8
 CROSS_SECOND_AFTER = (5, 20)
 # monthly_full / partial — about monthly; nearly every purchase refunded (in full, or 30–90%
 # of the boxes on three in four refunds); irregular — 2–7 weeks apart, a share kept and used.
-MONTHLY_FULL = dict(every=(25, 36), refunded=0.9, partial=None)
-PARTIAL = dict(every=(25, 36), refunded=0.9, partial=(0.3, 0.9))
-IRREGULAR = dict(every=(14, 50), refunded=0.7, partial=None)
+MONTHLY_FULL: dict[str, Any] = dict(every=(25, 36), refunded=0.9, partial=None)
+PARTIAL: dict[str, Any] = dict(every=(25, 36), refunded=0.9, partial=(0.3, 0.9))
+IRREGULAR: dict[str, Any] = dict(every=(14, 50), refunded=0.7, partial=None)
 PARTIAL_BUT_SOMETIMES_FULL = 0.25
 
 

@@ -125,28 +125,28 @@ def everyday_care(p: Planter, volume: float = 1.0) -> None:
     chronic = np.flatnonzero((ages > CHRONIC_FROM_AGE) & (rng.random(n) < NEWER_CHRONIC * volume))
     dise, drug, monthly = p.chronic_plan(len(chronic))
     for k, patient in enumerate(chronic):
-        place = int(hospitals[patient % len(hospitals)])
-        doctor = int(p.doctors_at(np.array([place]))[0])
+        clinic = int(hospitals[patient % len(hospitals)])
+        doctor = int(p.doctors_at(np.array([clinic]))[0])
         days_on = p.cadence(int(rng.integers(0, 30)), (26, 34))
-        p.refills(-1, int(patient), place, doctor, days_on, dise=int(dise[k]), drug=int(drug[k]),
+        p.refills(-1, int(patient), clinic, doctor, days_on, dise=int(dise[k]), drug=int(drug[k]),
                   cnt=np.round(monthly[k] * rng.uniform(1.0, 1.3, len(days_on))))
 
     kidney = np.flatnonzero((ages > CHRONIC_FROM_AGE) & (rng.random(n) < CKD_CHRONIC * volume))
     epo = DRUG["XB03XAC167B001"]
     for patient in kidney:
-        place = int(hospitals[patient % len(hospitals)])
-        doctor = int(p.doctors_at(np.array([place]))[0])
+        clinic = int(hospitals[patient % len(hospitals)])
+        doctor = int(p.doctors_at(np.array([clinic]))[0])
         days_on = p.cadence(int(rng.integers(0, 30)), (26, 34))
-        p.refills(-1, int(patient), place, doctor, days_on, dise=DX[rng.choice(CKD_DX)], drug=epo,
+        p.refills(-1, int(patient), clinic, doctor, days_on, dise=DX[rng.choice(CKD_DX)], drug=epo,
                   cnt=rng.integers(2, 9, len(days_on)).astype(float))
 
     patients = np.flatnonzero(rng.random(n) < TARGETED_THERAPY * volume)
     big = p.kind["big"]
     for patient in patients:
-        place = int(big[patient % len(big)])
-        doctor = int(p.doctors_at(np.array([place]))[0])
+        clinic = int(big[patient % len(big)])
+        doctor = int(p.doctors_at(np.array([clinic]))[0])
         days_on = p.cadence(int(rng.integers(0, 30)), (27, 33))
-        p.refills(-1, int(patient), place, doctor, days_on, dise=DX["C34.900"], drug=DRUG["XL01EBA389A001"],
+        p.refills(-1, int(patient), clinic, doctor, days_on, dise=DX["C34.900"], drug=DRUG["XL01EBA389A001"],
                   cnt=np.full(len(days_on), 30.0))
 
 

@@ -228,7 +228,7 @@ class Planter(Traffic):
                  fund_ratio=rng.uniform(*fund_ratio, n), group=gid)
 
     def refills(self, gid: int, psn: int, place: int, doctor: int, days: np.ndarray, *, dise: int, drug: int,
-                cnt: np.ndarray, med_type: str = "14", hours=CLINIC_HOURS) -> None:
+                cnt: np.ndarray | float, med_type: str = "14", hours=CLINIC_HOURS) -> None:
         """One patient's prescriptions of one drug on ``days`` (门特 by default)."""
         rng = self.rng
         n = len(days)

@@ -11,6 +11,8 @@ behave"); the first docstring line describes it in ``ringscan generate``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .planter import CLINIC_HOURS, DRUG, PHARMACY_HOURS, Planter
@@ -65,17 +67,17 @@ def _swipe_sitting(p: Planter, gid: int, cards: np.ndarray, pharmacy: int, day: 
 # seconds between two cards at the till, and how often a round sum is asked for.
 # one_sitting — the whole stack every time (a card is left out when its account is dry),
 # at a cashier's pace, for the round sums the buyer of the goods pays out.
-ONE_SITTING = dict(cards=(6, 12), occasions=(5, 9), presence=(0.92, 1.0), gap_s=(10, 75), round_share=0.8)
+ONE_SITTING: dict[str, Any] = dict(cards=(6, 12), occasions=(5, 9), presence=(0.92, 1.0), gap_s=(10, 75), round_share=0.8)
 # rotating — a bigger stack, a different part of it each time so no card is used every
 # visit; a few minutes between cards (browsing, paying), real basket prices.
-ROTATING = dict(cards=(10, 18), occasions=(6, 10), presence=(0.35, 0.65), gap_s=(60, 360), round_share=0.0)
+ROTATING: dict[str, Any] = dict(cards=(10, 18), occasions=(6, 10), presence=(0.35, 0.65), gap_s=(60, 360), round_share=0.0)
 # carried — the stack goes round one or two complicit shops and the busy one; on some
 # rounds it is split between two shops the same day.
-CARRIED = dict(cards=(6, 12), occasions=(6, 10), presence=(0.8, 1.0), gap_s=(15, 240), round_share=0.3,
+CARRIED: dict[str, Any] = dict(cards=(6, 12), occasions=(6, 10), presence=(0.8, 1.0), gap_s=(15, 240), round_share=0.3,
                split_day=0.3)
 CARRIED_OWN_SHOPS = (1, 2)
 # sparse — a careful collector: three or four visits two to six weeks apart, taking his time.
-SPARSE = dict(cards=(5, 10), occasions=(3, 4), presence=(0.85, 1.0), gap_s=(180, 600), round_share=0.5)
+SPARSE: dict[str, Any] = dict(cards=(5, 10), occasions=(3, 4), presence=(0.85, 1.0), gap_s=(180, 600), round_share=0.5)
 SPARSE_WEEKS_APART = (14, 40)
 
 
@@ -180,14 +182,14 @@ def _catchment(p: Planter, clinic: int) -> np.ndarray:
 # the pool billed each day, seconds between two keyed-in records (None: scattered through
 # the hours), and the hours.
 # after_hours — the whole pool typed in once the clinic has closed, a record every minute or few.
-AFTER_HOURS_POOL = dict(holders=(6, 12), occasions=(5, 9), presence=(0.85, 1.0), gap_s=(40, 240), hours=AFTER_HOURS)
+AFTER_HOURS_POOL: dict[str, Any] = dict(holders=(6, 12), occasions=(5, 9), presence=(0.85, 1.0), gap_s=(40, 240), hours=AFTER_HOURS)
 # through_day — records slipped in among the day's real patients, so no two sit together.
-THROUGH_DAY_POOL = dict(holders=(6, 12), occasions=(6, 10), presence=(0.6, 0.9), gap_s=None, hours=CLINIC_HOURS)
+THROUGH_DAY_POOL: dict[str, Any] = dict(holders=(6, 12), occasions=(6, 10), presence=(0.6, 0.9), gap_s=None, hours=CLINIC_HOURS)
 # subset — a larger pool, a third to a half of it each day, at one sitting in working hours.
-SUBSET_POOL = dict(holders=(10, 16), occasions=(7, 11), presence=(0.3, 0.6), gap_s=(60, 300),
+SUBSET_POOL: dict[str, Any] = dict(holders=(10, 16), occasions=(7, 11), presence=(0.3, 0.6), gap_s=(60, 300),
                    hours=(CLINIC_HOURS[0], CLINIC_HOURS[1] - 1))
 # out_of_area — cards of 异地 insured (their own clinic is elsewhere), typed in over lunch.
-OUT_OF_AREA_POOL = dict(holders=(5, 10), occasions=(5, 9), presence=(0.8, 1.0), gap_s=(30, 180), hours=(11.5, 13.5))
+OUT_OF_AREA_POOL: dict[str, Any] = dict(holders=(5, 10), occasions=(5, 9), presence=(0.8, 1.0), gap_s=(30, 180), hours=(11.5, 13.5))
 
 
 def _pool(p: Planter, gid: int, holders: np.ndarray, clinic: int, script: dict, jitter: float) -> None:
@@ -214,13 +216,15 @@ def after_hours(p: Planter, gid: int, size: float, jitter: float) -> None:
 def through_day(p: Planter, gid: int, size: float, jitter: float) -> None:
     """the pool's visits spread through the working day on the same days, among real patients"""
     clinic = p.ring_place(p.kind["clinic"])
-    _pool(p, gid, p.people(*THROUGH_DAY_POOL["holders"], size), clinic, THROUGH_DAY_POOL, jitter)
+    lo, hi = THROUGH_DAY_POOL["holders"]
+    _pool(p, gid, p.people(lo, hi, size), clinic, THROUGH_DAY_POOL, jitter)
 
 
 def subset(p: Planter, gid: int, size: float, jitter: float) -> None:
     """a different subset of a larger pool each day, one sitting in working hours, minutes apart"""
     clinic = p.ring_place(p.kind["clinic"])
-    _pool(p, gid, p.people(*SUBSET_POOL["holders"], size), clinic, SUBSET_POOL, jitter)
+    lo, hi = SUBSET_POOL["holders"]
+    _pool(p, gid, p.people(lo, hi, size), clinic, SUBSET_POOL, jitter)
 
 
 def out_of_area(p: Planter, gid: int, size: float, jitter: float) -> None:

@@ -230,7 +230,7 @@ class Traffic:
             start = self.time_of_day(1, *hours)[0]
             offsets = start + np.cumsum(rng.integers(gap[0], gap[1] + 1, len(present)))
             total = rng.choice(amounts, len(present)).astype(float)
-            doc = doctor if np.isscalar(doctor) else doctor[i % len(doctor)]
+            doc = doctor[i % len(doctor)] if isinstance(doctor, np.ndarray) else doctor
             cnt = np.round(total / max(DRUGS["price"].iloc[drug], 0.1)) if drug >= 0 else 0.0
             self.add(psn=present, place=places[i % len(places)], doctor=doc, ts=self.day_ts(day, offsets),
                      med_type=med_type, total=total, fund_ratio=0.9, drug=drug, cnt=cnt, group=gid,

@@ -9,6 +9,8 @@ within days, same diagnosis and doctor.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .planter import DX, Planter
@@ -53,18 +55,18 @@ def _broker_phone(p: Planter, pool: np.ndarray, share: float) -> None:
 # stay lengths, whether a drive is discharged together (False: each on its own day; None:
 # either, per ring), and the share of recruits whose record carries the broker's phone.
 # batch — the classic drive: all in one day, all out one day, the broker's number on every form.
-BATCH = dict(recruits=(8, 14), episodes=(3, 5), presence=(0.75, 0.95), newcomers=(0, 0), doctors=(1, 1),
+BATCH: dict[str, Any] = dict(recruits=(8, 14), episodes=(3, 5), presence=(0.75, 0.95), newcomers=(0, 0), doctors=(1, 1),
              diagnoses=1, admit_spread=0.4, los=(5, 10), together=True, phone_share=(1.0, 1.0))
 # staggered — brought in over two or three days, each sent home when "treatment" ends; the
 # ward's two doctors share them; only some forms carry the broker's number.
-STAGGERED = dict(recruits=(8, 16), episodes=(3, 5), presence=(0.7, 0.95), newcomers=(0, 0), doctors=(2, 2),
+STAGGERED: dict[str, Any] = dict(recruits=(8, 16), episodes=(3, 5), presence=(0.7, 0.95), newcomers=(0, 0), doctors=(2, 2),
                  diagnoses=2, admit_spread=2.0, los=(4, 14), together=False, phone_share=(0.3, 0.7))
 # rolling — the broker keeps recruiting: each drive half to most of the old hands plus new faces;
 # he has learnt to leave his number off.
-ROLLING = dict(recruits=(6, 10), episodes=(4, 6), presence=(0.5, 0.8), newcomers=(1, 4), doctors=(1, 2),
+ROLLING: dict[str, Any] = dict(recruits=(6, 10), episodes=(4, 6), presence=(0.5, 0.8), newcomers=(1, 4), doctors=(1, 2),
                diagnoses=2, admit_spread=1.0, los=(5, 9), together=True, phone_share=(0.0, 0.0))
 # one_episode — one big drive (a "free check-up" that ends in admission), never repeated.
-ONE_EPISODE = dict(recruits=(12, 24), episodes=(1, 1), presence=(1.0, 1.0), newcomers=(0, 0), doctors=(1, 1),
+ONE_EPISODE: dict[str, Any] = dict(recruits=(12, 24), episodes=(1, 1), presence=(1.0, 1.0), newcomers=(0, 0), doctors=(1, 1),
                    diagnoses=1, admit_spread=2.0, los=(5, 11), together=None, phone_share=(0.6, 1.0))
 
 
@@ -85,7 +87,8 @@ def _episode(p: Planter, gid: int, present: np.ndarray, place: int, doctors: np.
 def _recruitment(p: Planter, gid: int, size: float, jitter: float, script: dict) -> None:
     """The common script: a broker's recruits admitted to one small ward in drives."""
     rng = p.rng
-    pool = p.people(*script["recruits"], size)
+    lo, hi = script["recruits"]
+    pool = p.people(lo, hi, size)
     place = _ward(p)
     doctors = np.array([p.ring_doctor(place) for _ in range(int(rng.integers(script["doctors"][0],
                                                                              script["doctors"][1] + 1)))])
@@ -133,9 +136,9 @@ def one_episode(p: Planter, gid: int, size: float, jitter: float) -> None:
 SPLIT_PATIENTS = (4, 8)
 SPLIT_MIN_AGE = 30
 # back_to_back — discharge and readmission the same or next day, the stay in 2–4 pieces.
-BACK_TO_BACK = dict(segments=(2, 4), seg_los=(3, 8), gap=(0, 1))
+BACK_TO_BACK: dict[str, Any] = dict(segments=(2, 4), seg_los=(3, 8), gap=(0, 1))
 # week_gap — sent home for a few days to wait out the readmission check, 2–3 pieces.
-WEEK_GAP = dict(segments=(2, 3), seg_los=(4, 9), gap=(2, 7))
+WEEK_GAP: dict[str, Any] = dict(segments=(2, 3), seg_los=(4, 9), gap=(2, 7))
 # real stays per patient in the period (a relapse months later is split again)
 SPLIT_STAYS_EACH = (1, 2)
 # month_end — a long stay (a stroke, heart failure) admitted one to three weeks before a month
