@@ -53,6 +53,8 @@ class Settings:
     lang: str = "zh"
     reveal_pii: bool = False
     rule_params: dict[str, Any] = field(default_factory=dict)
+    # Seconds a command waits for another process writing (or reading) the same store before giving up.
+    lock_wait: float = 60.0
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""
