@@ -4,7 +4,10 @@
           ──pure──▶ scheduled care → evidence links → suspicion graph → communities
           ──read──▶ the settlements the links cite
           ──pure──▶ rings (tight, significant, scored, explained)
-          ──write─▶ rings back into the store (Neo4j), member details for reports
+          ──read──▶ member details for reports
+
+Recording the scan in the store's history (stable ids, lineage, the Neo4j
+write-back) is the next step, :func:`ringscan.history.record.record_scan`.
 
 Only this module touches the store; rings/ is pure functions of frames.
 ``rings.json`` follows the contract in ARCHITECTURE.md (other tools read it:
@@ -50,6 +53,8 @@ class ScanResult:
     people: pd.DataFrame = field(default_factory=pd.DataFrame)  # ring members' person records (raw PII)
     names: pd.DataFrame = field(default_factory=pd.DataFrame)   # type, id, name of places and doctors
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Keys recording the scan adds to each ring of rings.json (status, lineage, case), by ring id.
+    ring_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _fetch_settlements(backend: GraphBackend, ids: list[str]) -> pd.DataFrame:
@@ -130,12 +135,6 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
         "schedule": schedule.__dict__, "scheduled_settlements": len(scheduled),
         "links": len(evidence.links), "flags": len(output.flags), "rule_seconds": output.seconds,
     }
-    if backend.name == "neo4j":  # Browser/Bloom users open rings as (:Ring)-[:HAS_MEMBER]->(member)
-        from .graph.writeback import write_rings
-
-        with stage("writeback"):
-            write_rings(backend, rings, started)
-        meta["written_back"] = True
     keep = {e for r in rings for e in r.evidence}
     people, names = _member_details(backend, rings)
     return ScanResult(meta, rings, _links_table(evidence.links), output.flags,
@@ -201,6 +200,7 @@ def write_scan(result: ScanResult, out_dir: Path) -> Path:
     """
     from .report.folder import write_folder
 
-    return write_folder(Path(out_dir), result.meta, [r.as_dict() for r in result.rings], result.links,
+    return write_folder(Path(out_dir), result.meta, [{**r.as_dict(), **result.ring_keys.get(r.id, {})}
+                                                     for r in result.rings], result.links,
                         result.flags, result.settlements, result.people, result.names,
                         result.people.attrs.get("folder"))

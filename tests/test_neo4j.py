@@ -21,6 +21,8 @@ from ringscan.graph.neo4j_import import export_neo4j_import, node_header, rel_he
 from ringscan.graph.neo4j_store import Neo4jBackend, batches, node_statement, rel_statement, schema_statements, to_rows
 from ringscan.graph.stats import graph_stats
 from ringscan.graph.writeback import writeback_work
+from ringscan.history.record import record_scan
+from ringscan.history.store import scans
 from ringscan.ingest.load import load_files
 from ringscan.rings.assemble import Ring
 from ringscan.rules.catalogue import load_catalogue
@@ -166,12 +168,17 @@ def test_neo4j_scan_matches_embedded_and_writes_rings_back(neo4j_store, district
         on_embedded = run_scan(embedded, rules, seed=0)
     summary = lambda res: [(r.id, r.kind, r.score, json.dumps(r.members)) for r in res.rings]  # noqa: E731
     assert summary(on_neo4j) == summary(on_embedded)
+    recorded = record_scan(neo4j_store, on_neo4j)  # stable ids and history, then the write-back under those ids
+    assert scans(neo4j_store)[-1].scan_id == recorded.scan.scan_id and on_neo4j.meta["written_back"]
     stored = neo4j_store.query("MATCH (r:Ring) RETURN r.id AS id ORDER BY id")["id"].tolist()
     assert stored == sorted(r.id for r in on_neo4j.rings)
     members = int(neo4j_store.query("MATCH (:Ring)-[m:HAS_MEMBER]->() RETURN count(m) AS n")["n"].iloc[0])
     assert members == sum(len(r.members) for r in on_neo4j.rings)
-    run_scan(neo4j_store, rules, seed=0)  # a second scan replaces, not adds
+    again = run_scan(neo4j_store, rules, seed=0)
+    record_scan(neo4j_store, again)  # a second scan replaces, not adds, and keeps every id
     assert int(neo4j_store.query("MATCH (r:Ring) RETURN count(r) AS n")["n"].iloc[0]) == len(on_neo4j.rings)
+    assert [r.id for r in again.rings] == [r.id for r in on_neo4j.rings]
+    assert {k["status"] for k in again.ring_keys.values()} <= {"unchanged"}
 
 
 @pytest.mark.neo4j
@@ -204,3 +211,47 @@ def test_neo4j_gds_communities_or_clear_message(neo4j_store):
         assert "Graph Data Science" in str(exc) and NEO4J_URI in str(exc)
         return
     assert parts == [["a", "b", "c"]]
+
+
+@pytest.mark.neo4j
+def test_neo4j_keeps_history_cases_files_and_one_writer(neo4j_store):
+    import socket
+    import time
+
+    from ringscan.graph.lock import Holder, NodeLocks, StoreBusy, store_lock
+    from ringscan.history.changes import diff_scans
+    from ringscan.history.store import add_case, add_files, latest_cases, loaded_files
+    from ringscan.scan import ScanResult
+
+    def result(persons):
+        members = [{"type": "Patient", "id": f"p{i}"} for i in persons] + [{"type": "Card", "id": f"c{i}"} for i in persons]
+        ring = Ring("R-neo4j", "pharmacy_swipe", 50.0, members, 10.0, None, None, [], ["S1"], "x", "x", rank=1)
+        return ScanResult({"backend": "neo4j", "started": "2026-11-24T03:00:00+00:00", "records": 1}, [ring],
+                          pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+
+    record_scan(neo4j_store, result([1, 2, 3]))
+    add_case(neo4j_store, "R-neo4j", "dismissed", "测试", "tester")
+    grown = result([1, 2, 3, 4])
+    record_scan(neo4j_store, grown)
+    assert grown.rings[0].id == "R-neo4j" and grown.ring_keys["R-neo4j"]["status"] == "grown"
+    assert [r.id for r in diff_scans(neo4j_store).alerts(0)] == ["R-neo4j"]
+    assert latest_cases(neo4j_store)["R-neo4j"].note == "测试"
+    add_files(neo4j_store, [{"sha256": "ab" * 32, "name": "a.csv", "size": 1, "rows": 1}])
+    assert "ab" * 32 in loaded_files(neo4j_store)
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        locks = NodeLocks(neo4j_store)
+        assert locks.create("writer", Holder(sleeper.pid, socket.gethostname(), "ringscan load x", "now", "write"))
+        with pytest.raises(StoreBusy, match=f"pid {sleeper.pid}"):
+            with store_lock(None, writer=True, wait=0, table=NodeLocks(neo4j_store)):
+                pass
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    time.sleep(0.1)
+    said = []
+    with store_lock(None, writer=True, wait=0, table=NodeLocks(neo4j_store), notify=said.append):
+        assert neo4j_store.query("MATCH (l:RingscanLock) RETURN count(l) AS n")["n"].iloc[0] == 1
+    assert "no longer running" in said[0]
+    assert neo4j_store.query("MATCH (l:RingscanLock) RETURN count(l) AS n")["n"].iloc[0] == 0

@@ -10,7 +10,7 @@ import re
 from ..config import CYPHER_DIR
 from .cypher_files import statements
 
-__all__ = ["writeback_work", "write_rings"]
+__all__ = ["writeback_work", "write_rings", "write_back"]
 
 _MEMBER_LABEL = re.compile(r"MATCH \(m:(\w+) ")
 
@@ -35,3 +35,14 @@ def writeback_work(rings: list, scanned_at: str) -> list[tuple[str, dict]]:
 def write_rings(backend, rings: list, scanned_at: str) -> tuple[int, int]:
     """Replace the rings stored in ``backend`` (a Neo4jBackend)."""
     return backend.run_transaction(writeback_work(rings, scanned_at))
+
+
+def write_back(backend, rings: list, scanned_at: str) -> bool:
+    """Write the rings where the store's own tools show them (Neo4j Browser/Bloom); False for a store without.
+
+    Called once a scan's rings have their stable ids (:mod:`ringscan.history.record`).
+    """
+    if getattr(backend, "name", "") != "neo4j":
+        return False
+    write_rings(backend, rings, scanned_at)
+    return True
