@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .i18n import kind_name, param_name, param_value, rule_title, text
+from .lineage_html import since_last_scan, status_badges
 from .pages import esc, page
 
 __all__ = ["index_page"]
@@ -32,7 +33,7 @@ def index_page(doc: dict, rules: dict, lang: str, notice: str, revealed: bool) -
         explanation = r["explanation"] if lang == "zh" else r.get("explanation_en", r["explanation"])
         rows.append(
             f'<tr data-kind="{esc(r["kind"])}"><td class="num" data-v="{esc(r["rank"])}">{esc(r["rank"])}</td>'
-            f'<td class="id"><a href="rings/{esc(r["id"])}.html">{esc(r["id"])}</a></td>'
+            f'<td class="id"><a href="rings/{esc(r["id"])}.html">{esc(r["id"])}</a> {status_badges(r, lang)}</td>'
             f'<td>{esc(kind_name(lang, r["kind"]))}</td>'
             f'<td class="num" data-v="{people}">{people}</td>'
             f'<td class="num" data-v="{float(r["amount"])}">{float(r["amount"]):,.2f}</td>'
@@ -55,6 +56,7 @@ def index_page(doc: dict, rules: dict, lang: str, notice: str, revealed: bool) -
 <dt>{t('started')}</dt><dd>{esc(scan.get('started', ''))}</dd>
 <dt>{t('rules')}</dt><dd>{len(scan.get('rules', []))}</dd>
 </dl></section>
+{since_last_scan(doc, lang)}
 <section><h2>{t('totals')}</h2>
 <table><thead><tr><th>{t('kind')}</th><th class="num">{t('rings')}</th><th class="num">{t('amount')}</th></tr></thead>
 <tbody>{''.join(totals)}</tbody></table></section>

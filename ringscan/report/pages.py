@@ -45,6 +45,10 @@ tr.group td { background: #f3f5f8; font-weight: bold; border-top: 2px solid var(
 dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.summary dt { color: var(--muted); }
 .kind { display: inline-block; padding: 1px 8px; border-radius: 10px; background: #fde8e6; color: var(--accent); }
+.status, .case { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px; background: #eef1f5;
+                 color: var(--muted); white-space: nowrap; font-family: inherit; }
+.status-new, .status-grown, .status-merged { background: #fde8e6; color: var(--accent); font-weight: bold; }
+.case { border: 1px solid var(--line); background: #fff; }
 .clauses { margin: 0; padding: 0; list-style: none; }
 .clauses > li { margin: 0 0 10px; }
 .doc { font-weight: bold; }

@@ -16,6 +16,7 @@ from .directory import Directory
 from .evidence_tables import Table, evidence_table
 from .i18n import TYPE_NAMES, gender_name, kind_name, rule_title, text
 from .legal import clause_dict, document_dict, resolve_all
+from .lineage_html import lineage_rows
 from .map_svg import legend_svg, map_svg
 from .pages import esc, js_json, page
 from .ring_map import build_map, vis_data
@@ -176,6 +177,7 @@ def ring_page(ring: dict, scan: dict, links: pd.DataFrame, evidence: pd.DataFram
 <dt>{t('members')}</dt><dd>{t('people_count', **_counts(ring))}</dd>
 <dt>{t('evidence')}</dt><dd>{t('evidence_count', n=len(evidence))}</dd>
 <dt>{t('explanation')}</dt><dd>{esc(explanation)}</dd>
+{lineage_rows(ring, lang)}
 </dl></section>
 {_legal_html(ring, scan, rules, lang)}
 <section class="sheet-page map-page"><h2>{t('map')}</h2>
