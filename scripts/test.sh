@@ -12,4 +12,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 # Neo4j's own Cypher front-end, for the rule lint test.
 (cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error)
+# Lint and types first (rule set and settings in pyproject.toml): fast, and they name the line.
+"$VENV/bin/ruff" check ringscan examples
+"$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest -q -rs "$@"

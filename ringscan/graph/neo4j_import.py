@@ -73,13 +73,13 @@ def export_neo4j_import(store: EmbeddedBackend, out_dir: Path, database: str = "
         files[name] = _write(out / name, node_header(label), kinds,
                              (list(r) + [label] for r in frame.itertuples(index=False)))
         node_args.append(f"--nodes={label}={name}")
-    for rel, spec in RELS.items():
-        for src, dst in spec.pairs:
-            props = "".join(f", r.{p} AS {p}" for p in spec.properties)
+    for rel, rel_spec in RELS.items():
+        for src, dst in rel_spec.pairs:
+            props = "".join(f", r.{p} AS {p}" for p in rel_spec.properties)
             frame = store.query(f"MATCH (a:{src})-[r:`{rel}`]->(b:{dst}) "
                                 f"RETURN a.{NODES[src].key} AS f, b.{NODES[dst].key} AS t{props} ORDER BY f, t")
             name = f"{rel}__{src}__{dst}.csv"
-            kinds = ["STRING", "STRING", *spec.properties.values(), "STRING"]
+            kinds = ["STRING", "STRING", *rel_spec.properties.values(), "STRING"]
             files[name] = _write(out / name, rel_header(rel, src, dst), kinds,
                                  (list(r) + [rel] for r in frame.itertuples(index=False)))
             rel_args.append(f"--relationships={rel}={name}")

@@ -15,6 +15,7 @@ as the timeline. Cells are plain text; the page escapes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -76,7 +77,7 @@ def _window(params: dict, rules: list[str], names: tuple[str, ...], default):
 
 def sittings(rows: pd.DataFrame, gap_s: float | None) -> list[pd.DataFrame]:
     """Settlements at one place in one chain, each within ``gap_s`` of the one before (None: the same day)."""
-    out = []
+    out: list[pd.DataFrame] = []
     for _, at in rows.sort_values(["fixmedins_code", "setl_ts", "setl_id"]).groupby("fixmedins_code", sort=False):
         if gap_s is None:
             out.extend(g for _, g in at.groupby("setl_day", sort=True))
@@ -90,7 +91,9 @@ def admission_batches(rows: pd.DataFrame, window_d: float) -> pd.Series:
     """Batch number (1, 2, …) of each admission: admissions at one place within ``window_d`` days of the last."""
     day = rows["begn_day"].fillna(rows["setl_day"])
     order = rows.assign(_d=day).sort_values(["_d", "fixmedins_code", "setl_id"])
-    batch, last, out = 0, {}, {}
+    batch = 0
+    last: dict[Any, Any] = {}
+    out: dict[Any, Any] = {}
     for idx, place, d in zip(order.index, order["fixmedins_code"], order["_d"]):
         if place not in last or d - last[place][1] > window_d:
             batch += 1
@@ -101,7 +104,7 @@ def admission_batches(rows: pd.DataFrame, window_d: float) -> pd.Series:
     return pd.Series(out).reindex(rows.index)
 
 
-def refund_pairs(rows: pd.DataFrame, max_delay_d: float) -> list[tuple[object, object]]:
+def refund_pairs(rows: pd.DataFrame, max_delay_d: float) -> list[tuple[Any, Any]]:
     """(purchase, refund) rows, a refund matched to the latest earlier purchase on the same card and place
     with the same amount within ``max_delay_d`` days; unmatched rows stand alone (the other side None)."""
     rows = rows.sort_values(["setl_ts", "setl_id"])

@@ -17,6 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -141,7 +142,7 @@ def _masked_card(card: str, pseudo: Pseudonymiser) -> str:
     """A card number as masked pages show it: ID numbers and phones masked, other card numbers as they are."""
     if not pseudo.is_personal(card):
         return card
-    return mask_phone(card) if looks_like_phone(card) else mask_id(card)
+    return cast(str, mask_phone(card) if looks_like_phone(card) else mask_id(card))
 
 
 def _s(value) -> str | None:

@@ -53,6 +53,7 @@ def map_svg(data: RingMap, lang: str) -> str:
                             ' paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'))
     for e in data.edges:
         if e.label:
+            assert e.lx is not None and e.ly is not None  # ring_map keeps a label only where it has a place
             w, h = text_width(e.label, EDGE_LABEL_SIZE) + 6, EDGE_LABEL_SIZE * LINE
             parts.append(f'<rect x="{e.lx - w / 2:.1f}" y="{e.ly - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" '
                          f'rx="3" fill="#fff" stroke="{_esc(e.colour)}" stroke-width="0.8"/>')

@@ -82,7 +82,7 @@ def looks_like_id(value: str | None) -> bool:
         total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS))
         return _date(match.group(2)) and _CHECK[total % 11] == value[17].upper()
     match = _ID15.match(value)
-    return bool(match) and _date("19" + match.group(2))
+    return match is not None and _date("19" + match.group(2))
 
 
 def looks_like_phone(value: str | None) -> bool:

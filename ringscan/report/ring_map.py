@@ -118,11 +118,11 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     money: dict[tuple[str, str], float] = defaultdict(float)
     count: dict[tuple[str, str], int] = defaultdict(int)
     for r in evidence.itertuples(index=False):
-        for key in (("Patient", r.psn_no), ("Card", r.mdtrt_cert_no), (r.place_label, r.fixmedins_code),
-                    ("Doctor", r.atddr_no)):
-            key = (key[0], str(key[1]))
-            money[key] += float(r.fund_pay) if not int(r.refund) else 0.0
-            count[key] += 1
+        for kind, ident in (("Patient", r.psn_no), ("Card", r.mdtrt_cert_no), (r.place_label, r.fixmedins_code),
+                            ("Doctor", r.atddr_no)):
+            member = (kind, str(ident))
+            money[member] += float(r.fund_pay) if not int(r.refund) else 0.0
+            count[member] += 1
     patients = [i for k, i in members if k == "Patient"]
     cards = [i for k, i in members if k == "Card"]
     hubs = [(k, i) for k, i in members if k in _HUBS]
@@ -201,7 +201,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
         a, b = node_of.get((r.a_type, str(r.a_id))), node_of.get((r.b_type, str(r.b_id)))
         if a is None or b is None or a == b:
             continue
-        pair = pairs.setdefault(tuple(sorted((a, b))), {"k": 0, "families": defaultdict(float), "by": defaultdict(int),
+        pair = pairs.setdefault((min(a, b), max(a, b)), {"k": 0, "families": defaultdict(float), "by": defaultdict(int),
                                                          "evidence": set()})
         k = int(r.k) if "k" in links.columns and not pd.isna(r.k) else 1
         pair["k"] += k
@@ -227,10 +227,10 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
         if item_of.get(a) != item_of.get(b):
             layout_edges.append((item_of[a], item_of[b], 0.4 * math.log1p(pair["k"])))
     # A patient holds their cards.
-    for key, cols in inner.items():
-        if key.startswith("unit|") and not key.startswith("unit|card:") and len(cols) > 1:
-            for node_id, _, _ in cols[1:]:
-                edges.append(MapEdge(cols[0][0], node_id, HOLDS_COLOUR, 2.0, text(lang, "holds"), "holds"))
+    for unit, placed_nodes in inner.items():
+        if unit.startswith("unit|") and not unit.startswith("unit|card:") and len(placed_nodes) > 1:
+            for node_id, _, _ in placed_nodes[1:]:
+                edges.append(MapEdge(placed_nodes[0][0], node_id, HOLDS_COLOUR, 2.0, text(lang, "holds"), "holds"))
     # Where and by whom the ring's cards were settled.
     context: dict[tuple[str, str], int] = defaultdict(int)
     for r in evidence.itertuples(index=False):
@@ -248,9 +248,9 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
         layout_edges.append((item_of[a], item_of[b], weight))
 
     def place_nodes(centres: dict) -> None:
-        for key, cols in inner.items():
-            cx, cy = centres[key]
-            for node_id, dx, dy in cols:
+        for unit, placed_nodes in inner.items():
+            cx, cy = centres[unit]
+            for node_id, dx, dy in placed_nodes:
                 node = nodes[node_id]
                 node.x, node.y = round(cx + dx, 1), round(cy + dy, 1)
                 node.lx, node.ly = node.x, round(node.y + node.r + 3 + node.size * LINE / 2, 1)
@@ -261,7 +261,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     # its own at the edge's middle that the people around make room for (the edge then runs through it).
     strongest = [e for e in edges if e.kind == "link" and item_of[e.a] != item_of[e.b]][:MAX_EDGE_LABELS]
     occupied = np.array([box_at(centres[i.key], i.w, i.h) for i in items]).reshape(-1, 4)
-    crowded = []
+    crowded: list[tuple[MapEdge, str]] = []
     for edge in strongest:
         w, h = text_width(edge.label, EDGE_LABEL_SIZE) + 8, EDGE_LABEL_SIZE * LINE + 2
         spot = free_spot((nodes[edge.a].x, nodes[edge.a].y), (nodes[edge.b].x, nodes[edge.b].y), w, h, occupied)
@@ -276,6 +276,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     if crowded:
         labelled = [e for e in strongest if e.lx is not None]
         for e in labelled:  # labels already on free spots stay where they are
+            assert e.lx is not None and e.ly is not None
             key = f"edge-label|fixed|{id(e)}"
             items.append(Item(key, text_width(e.label, EDGE_LABEL_SIZE) + 8, EDGE_LABEL_SIZE * LINE + 2, 50.0))
             centres[key] = (e.lx, e.ly)
@@ -288,15 +289,16 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     for edge in edges:
         if edge.lx is None:
             edge.label = ""
-    occupied = [box_at(centres[i.key], i.w, i.h) for i in items]
-    dx, dy = MARGIN - min((b[0] for b in occupied), default=0), MARGIN - min((b[1] for b in occupied), default=0)
+    boxes = [box_at(centres[i.key], i.w, i.h) for i in items]
+    dx, dy = MARGIN - min((b[0] for b in boxes), default=0), MARGIN - min((b[1] for b in boxes), default=0)
     for node in nodes.values():  # the map's top left corner at (MARGIN, MARGIN)
         node.x, node.y, node.lx, node.ly = (round(v, 1) for v in (node.x + dx, node.y + dy, node.lx + dx, node.ly + dy))
     for edge in edges:
         if edge.label:
+            assert edge.lx is not None and edge.ly is not None  # a label is kept only where it has a place
             edge.lx, edge.ly = round(edge.lx + dx, 1), round(edge.ly + dy, 1)
-    width = max((b[2] for b in occupied), default=0) + dx + MARGIN
-    height = max((b[3] for b in occupied), default=0) + dy + MARGIN
+    width = max((b[2] for b in boxes), default=0) + dx + MARGIN
+    height = max((b[3] for b in boxes), default=0) + dy + MARGIN
     present = sorted({e.colour for e in edges if e.kind == "link"})
     return RingMap(list(nodes.values()), edges, round(width, 1), round(height, 1), collapsed,
                    [f for f in fams if fams[f].colour in present], time.perf_counter() - started, all_pairs,
@@ -309,7 +311,8 @@ def _backbone(pairs: dict, people: int) -> dict:
     if len(pairs) <= DENSE_PAIRS * max(people, 1):
         return pairs
     ranked = sorted(pairs.items(), key=lambda kv: (-kv[1]["k"], kv[0]))
-    kept, count = {}, defaultdict(int)
+    kept: dict = {}
+    count: dict[str, int] = defaultdict(int)
     for (a, b), pair in ranked:
         if count[a] < PAIRS_PER_PERSON or count[b] < PAIRS_PER_PERSON:
             kept[(a, b)] = pair

@@ -379,8 +379,8 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         score = round(min(100.0, 100 * significance / (significance + params.half_score) * money * bonus), 2)
         ordered = sorted(members, key=lambda k: (MEMBER_ORDER.get(split_key(k)[0], 9), k))
         days = rows["setl_day"] if len(rows) else pd.Series(dtype="int64")
-        episodes = set().union(*(set().union(*d["episodes"].values()) for _, _, d, _ in edges))
-        facts = _facts(ordered, rows, amount, significance, len(episodes))
+        met: set[str] = set().union(*(set().union(*d["episodes"].values()) for _, _, d, _ in edges))
+        facts = _facts(ordered, rows, amount, significance, len(met))
         rings.append(Ring(
             id=_ring_id(persons), kind=kind, score=score,
             members=[{"type": split_key(k)[0], "id": split_key(k)[1]} for k in ordered],

@@ -71,7 +71,7 @@ SCALES = {
 _BINS = {"hour": (24, 3_600, _DAY_S), "weekday": (7, _DAY_S, 7 * _DAY_S), "flat": (1, None, None)}
 
 
-def poisson_surprise(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
+def poisson_surprise(k: np.ndarray | float, mu: np.ndarray | float) -> np.ndarray:
     """``−log10 P(X ≥ k)`` for ``X ~ Poisson(mu)``; 0 where ``k`` ≤ 0."""
     k = np.asarray(k, dtype=float)
     mu = np.maximum(np.asarray(mu, dtype=float), 1e-300)
@@ -94,6 +94,7 @@ def _profile(events: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray
         h = np.ones(len(events))
         width = np.maximum(span[place] + 1, 1).astype(float)
         return h, 1.0 / width
+    assert width_s is not None and period_s is not None  # only the flat profile has no bins
     phase = ((t * scale.unit_s) % period_s) // width_s
     counts = pd.crosstab(place, phase).reindex(columns=range(bins), fill_value=0)
     share = counts.to_numpy() / counts.to_numpy().sum(axis=1, keepdims=True)

@@ -193,7 +193,7 @@ def _identifier_links(rows: pd.DataFrame, holders: dict[str, str]) -> list[pd.Da
     frame = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "weight": rows["weight"].astype(float),
                           "evidence": rows["evidence"]})
     frame = frame[frame["a"] != frame["b"]]
-    empty = [[] for _ in range(len(frame))]
+    empty: list[list[str]] = [[] for _ in range(len(frame))]
     return [frame.assign(kind="identifier", k=1, mu=np.nan, at_risk=0.0, episodes=empty, context=empty,
                          hubs=[{} for _ in range(len(frame))])]
 
