@@ -59,7 +59,7 @@ def test_stats_without_database_is_a_clear_error(tmp_path: Path):
 
     proc = subprocess.run([sys.executable, "-m", "ringscan", "stats", "--db", str(tmp_path / "none")],
                           capture_output=True, text=True)
-    assert proc.returncode == 1 and "ringscan load" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "ringscan load" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_every_command_has_help_and_is_in_the_readme():
