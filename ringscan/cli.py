@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
@@ -136,6 +136,20 @@ def _progress(enabled: bool) -> Iterator:
         yield update
 
 
+def _notify(line: str) -> None:
+    """A store-lock notice (waiting for another process, a stale lock taken over) on stderr."""
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _hold(held: ExitStack, settings: Settings, *, writer: bool) -> None:
+    """Hold the store's lock (ringscan/graph/lock.py) until ``held`` closes; busy → one line, exit 1."""
+    from .graph.lock import store_lock
+
+    lock = store_lock(settings, writer=writer, notify=_notify)
+    _run(lock.__enter__)
+    held.push(lock.__exit__)
+
+
 def _run(fn, *args, **kwargs):
     """Call the library, turning its errors into one-line CLI failures."""
     from .graph.backend import BackendError
@@ -222,6 +236,7 @@ def load(
     from .ingest.load import load_files
     from .ingest.schema import load_mapping
     from .messages import text
+    from .operations import record_loaded_files
 
     settings = _settings(config, db=db, backend=backend, max_reject_rate=max_reject_rate, batch_size=batch_size,
                          lang=lang)
@@ -237,21 +252,24 @@ def load(
     embedded = settings.backend == "embedded"
     if embedded:
         _writable(settings.db, "--db")
-    before = _new_files(settings.db) if embedded else set()
-    fresh = embedded and not settings.db.exists()
-    store = _run(open_backend, settings)
-    try:
-        with warnings.catch_warnings(record=True) as caught, _progress(not as_json) as progress:
-            warnings.simplefilter("always", InputWarning)
-            report = _run(load_files, files, store, mapping=mapping_spec, rejects_path=rejects_path,
-                          max_amount=settings.max_settlement_amount, progress=progress)
-    except Failure:
+    with ExitStack() as held:  # the store's one writer until it is closed again (ringscan/graph/lock.py)
+        _hold(held, settings, writer=True)
+        before = _new_files(settings.db) if embedded else set()
+        fresh = embedded and not settings.db.exists()
+        store = _run(open_backend, settings)
+        try:
+            with warnings.catch_warnings(record=True) as caught, _progress(not as_json) as progress:
+                warnings.simplefilter("always", InputWarning)
+                report = _run(load_files, files, store, mapping=mapping_spec, rejects_path=rejects_path,
+                              max_amount=settings.max_settlement_amount, progress=progress)
+            _run(record_loaded_files, store, files, report)  # so `ringscan nightly` knows them
+        except Failure:
+            store.close()
+            if fresh:  # an input error found while reading leaves no half-made store behind
+                for path in _new_files(settings.db) - before:
+                    _remove(path)
+            raise
         store.close()
-        if fresh:  # an input error found while reading leaves no half-made store behind
-            for path in _new_files(settings.db) - before:
-                _remove(path)
-        raise
-    store.close()
     _warnings(caught, lang)
     over_limit = None
     if report.reject_rate > settings.max_reject_rate:
@@ -285,17 +303,13 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
 
     Example: ringscan stats --db demo.lbdb --json
     """
-    from .graph.backend import open_backend
+    from . import operations
     from .graph.stats import graph_stats
 
     settings = _settings(config, db=db, backend=backend, lang=lang)
     lang = settings.lang
     _embedded_store_exists(settings)
-    store = _run(open_backend, settings, read_only=True)
-    try:
-        result = _run(graph_stats, store)
-    finally:
-        store.close()
+    result = _run(operations.read_store, settings, graph_stats, notify=_notify)  # under the store's reader lock
     if as_json:
         out.print_json(json.dumps(result, ensure_ascii=False))
         return
@@ -396,9 +410,9 @@ def scan(
 
     Example: ringscan scan --db demo.lbdb --out out --seed 0
     """
-    from .graph.backend import open_backend
+    from . import operations
+    from .history.changes import status_name, summary_text
     from .rules.catalogue import RuleError, load_catalogue, unknown_overrides
-    from .scan import run_scan, write_scan
 
     settings = _settings(config, db=db, backend=backend, seed=seed, communities=communities, lang=lang,
                          reveal_pii=reveal_pii or None)
@@ -414,14 +428,10 @@ def scan(
     if unknown:
         raise Failure(f"unknown rule parameter(s): {', '.join(unknown)}; `ringscan rules` lists the rules and "
                       "each rule file's header its params")
-    store = _run(open_backend, settings, read_only=True)
-    try:
-        with _progress(not as_json) as progress:
-            result = _run(run_scan, store, catalogue, overrides=overrides, seed=settings.seed,
-                          method=settings.communities, min_score=min_score, progress=progress)
-    finally:
-        store.close()
-    path = write_scan(result, out_dir)
+    with _progress(not as_json) as progress:  # reads under the store's reader lock, records under its writer lock
+        done = _run(operations.scan, settings, catalogue, out_dir, overrides=overrides, min_score=min_score,
+                    progress=progress, notify=_notify)
+    result, path = done.result, done.rings_json
     report = _render(path, None, settings, pdf=False, progress_bars=not as_json)
     if as_json:
         out.print_json(path.read_text(encoding="utf-8"))
@@ -429,16 +439,19 @@ def scan(
     zh = settings.lang == "zh"
     table = Table(title=(f"风险团伙 {len(result.rings)} 个 → {path}" if zh else f"rings ({len(result.rings)}) → {path}"),
                   box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
-    columns = ("排名", "团伙", "风险分", "人数", "基金 ¥", "时间段", "类型") if zh else \
-        ("rank", "id", "score", "people", "fund ¥", "period", "kind")
+    columns = ("排名", "团伙", "变化", "风险分", "人数", "基金 ¥", "时间段", "类型") if zh else \
+        ("rank", "id", "status", "score", "people", "fund ¥", "period", "kind")
     for column in columns:  # everything but the kind keeps its width; the kind wraps
         table.add_column(column, no_wrap=column not in ("类型", "kind"))
     for ring in result.rings:
         people = sum(m["type"] == "Patient" for m in ring.members)
-        table.add_row(str(ring.rank), ring.id, f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
+        status = result.ring_keys.get(ring.id, {}).get("status", "")
+        table.add_row(str(ring.rank), ring.id, status_name(settings.lang, status) if status else "",
+                      f"{ring.score:.1f}", str(people), f"{ring.amount:,.0f}",
                       f"{(ring.first_seen or '')[2:]}…{(ring.last_seen or '')[2:]}",
                       kind_name(settings.lang, ring.kind))
     out.print(table)
+    out.print(summary_text(done.changes, settings.lang).rstrip(), markup=False, highlight=False)
     for ring in result.rings:  # the explanation on its own line reads better than a squeezed column
         out.print(f"{ring.rank:>3}. {ring.id}  {ring.explanation if zh else ring.explanation_en}",
                   markup=False, highlight=False)
@@ -453,14 +466,15 @@ def _render(rings_json: Path, out_dir: Path | None, settings: Settings, *, pdf: 
     if settings.reveal_pii and settings.backend == "embedded" and not Path(settings.db).exists():
         raise Failure(f"--reveal-pii reads names, ID numbers and phones from the graph store the scan read, and there "
                       f"is none at {settings.db}: give it with --db or RINGSCAN_DB")
-    store = _run(open_backend, settings, read_only=True) if settings.reveal_pii else None
-    try:
+    with ExitStack() as held:
+        store = None
+        if settings.reveal_pii:  # the store is read under its reader lock: never half-way through a load
+            _hold(held, settings, writer=False)
+            store = _run(open_backend, settings, read_only=True)
+            held.callback(store.close)
         with _progress(progress_bars) as progress:
             return _run(render_report, rings_json, out_dir, lang=settings.lang, reveal=store, pdf=pdf,
                         progress=progress)
-    finally:
-        if store is not None:
-            store.close()
 
 
 @app.command(help=_help(
@@ -532,6 +546,176 @@ def evaluate(
     hits = result["benign_in_top_k"]
     out.print(cli_text(lang, "benign", hits=", ".join(f"{h['benign']} (#{h['rank']})" for h in hits)
                        or cli_text(lang, "none")))
+
+
+ScanArg = Annotated[Optional[str], typer.Argument(help="A scan id as `ringscan history` lists it.")]
+
+
+@app.command()
+def history(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False, config: ConfigOpt = None,
+            lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None
+            ) -> None:
+    """List the scans recorded in the store: when, how many records and rings, what changed.
+
+    Example: ringscan history --db demo.lbdb
+    """
+    from . import operations
+
+    settings = _settings(config, db=db, backend=backend, lang=lang)
+    _embedded_store_exists(settings)
+    rows = _run(operations.history, settings, notify=_notify)
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in rows], ensure_ascii=False))
+        return
+    zh = settings.lang == "zh"
+    table = Table(title="扫描记录" if zh else "scans", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False,
+                  show_edge=False)
+    heads = ("扫描", "结算数", "团伙", "新", "扩大", "缩小", "合并", "拆分", "消失") if zh else \
+        ("scan", "records", "rings", "new", "grown", "shrunk", "merged", "split", "gone")
+    for i, head in enumerate(heads):
+        table.add_column(head, no_wrap=True, justify="left" if i == 0 else "right")
+    for r in rows:
+        table.add_row(r.scan_id, f"{r.records:,}", str(r.rings),
+                      *(str(r.counts.get(k, 0)) for k in ("new", "grown", "shrunk", "merged", "split", "gone")))
+    out.print(table)
+    if not rows:
+        out.print("尚无扫描记录: 先运行 ringscan scan" if zh else "no scans recorded yet: run ringscan scan first")
+
+
+@app.command()
+def diff(
+    scan_a: ScanArg = None,
+    scan_b: ScanArg = None,
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for changes.json, changes.csv, changes.txt.")] = Path("."),
+    alert_score: Annotated[float, typer.Option(help="New or grown rings scoring at least this need attention.")] = 0.0,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for the summary.")] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """What changed between two recorded scans (default: the last two): new, grown, shrunk, merged, split, gone.
+
+    Prints the summary and writes changes.json, changes.csv and changes.txt (to paste into a message).
+
+    Example: ringscan diff --db demo.lbdb --out changes
+    """
+    from . import operations
+    from .history.changes import summary_text
+
+    settings = _settings(config, db=db, backend=backend, lang=lang)
+    _embedded_store_exists(settings)
+    _writable(out_dir, "--out", folder=True)
+    changes, files = _run(operations.diff, settings, scan_a, scan_b, out_dir=out_dir, alert_score=alert_score,
+                          notify=_notify)
+    if as_json:
+        out.print_json(files[0].read_text(encoding="utf-8"))
+        return
+    out.print(summary_text(changes, settings.lang, alert_score).rstrip(), markup=False, highlight=False)
+    out.print(("已写入: " if settings.lang == "zh" else "wrote: ") + ", ".join(str(f) for f in files),
+              markup=False, highlight=False)
+
+
+@app.command()
+def case(
+    ring_id: Annotated[Optional[str], typer.Argument(help="The ring's id, as rings.json and the pages show it.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="open, investigating, confirmed or dismissed.")] = None,
+    note: Annotated[str, typer.Option(help="Why: what was checked, what was found.")] = "",
+    by: Annotated[Optional[str], typer.Option("--by", help="Who decided (default: the login name).")] = None,
+    list_cases: Annotated[bool, typer.Option("--list", help="List the current decision on every ring.")] = False,
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for messages.")] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Record a case decision on a ring (status, note, author, time), or list the decisions with --list.
+
+    A dismissed ring stays out of the new rings and the nightly alert unless it grows.
+
+    Example: ringscan case R-3f2a9c01de --status dismissed --note "同一家庭代购, 已核实" --by 王芳
+    """
+    import getpass
+
+    from . import operations
+    from .history.changes import status_name
+
+    settings = _settings(config, db=db, backend=backend, lang=lang)
+    _embedded_store_exists(settings)
+    zh = settings.lang == "zh"
+    if list_cases:
+        rows = _run(operations.case_list, settings, notify=_notify)
+        if as_json:
+            out.print_json(json.dumps([{**c.as_dict(), "kind": r.kind if r else None, "score": r.score if r else None,
+                                        "last_scan": r.scan_id if r else None} for c, r in rows], ensure_ascii=False))
+            return
+        for c, r in rows:  # one decision per block: ids, kinds and notes are never cut
+            kind = kind_name(settings.lang, r.kind) if r else ""
+            out.print(f"{c.ring_id}  {status_name(settings.lang, c.status)}  {c.at[:16]}  {c.author}  {kind}",
+                      markup=False, highlight=False)
+            if c.note:
+                out.print(f"    {c.note}", markup=False, highlight=False)
+        if not rows:
+            out.print("尚无案件记录" if zh else "no case decisions yet", markup=False, highlight=False)
+        return
+    if not ring_id or not status:
+        raise Failure("give a ring id and --status (open, investigating, confirmed, dismissed), or --list")
+    try:
+        author = by or getpass.getuser()
+    except (KeyError, OSError):
+        author = ""
+    row = _run(operations.case, settings, ring_id, status, note, author, notify=_notify)
+    if as_json:
+        out.print_json(json.dumps(row.as_dict(), ensure_ascii=False))
+        return
+    out.print((f"已记录: {row.ring_id} {status_name('zh', row.status)} ({row.author}, {row.at[:19]})" if zh else
+               f"recorded: {row.ring_id} {row.status} ({row.author}, {row.at[:19]})"), markup=False, highlight=False)
+
+
+@app.command()
+def nightly(
+    inbox: Annotated[Path, typer.Argument(help="Folder the exports are dropped into; files already loaded are skipped.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for one dated scan folder per run and `latest`.")],
+    db: DbOpt = None,
+    backend: BackendOpt = None,
+    alert_score: Annotated[float, typer.Option(help="Exit 3 when new or grown rings scoring at least this appear.")] = 0.0,
+    min_score: Annotated[float, typer.Option(help="Leave out rings scoring below this (0–100).")] = 0.0,
+    mapping: Annotated[Optional[Path], typer.Option(help="TOML file mapping canonical names to your columns.")] = None,
+    extra: RulesOpt = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", help="Override a rule parameter: rule-id.name=value (repeatable).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for the log and pages.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Unattended run: load the new files in INBOX, scan, write OUT/<scan time>/ and point OUT/latest at it.
+
+    Exit code 0: nothing needs attention; 3: new or grown rings at or above --alert-score (cron and systemd
+    can notify on it); 1: an error. The log fits 80 columns. README, "Nightly scans", has cron and systemd recipes.
+
+    Example: ringscan nightly /data/inbox --db /data/ringscan.lbdb --out /data/scans --alert-score 60
+    """
+    from . import nightly as nightly_run
+    from .ingest.schema import load_mapping
+    from .rules.catalogue import RuleError, load_catalogue, unknown_overrides
+
+    settings = _settings(config, db=db, backend=backend, lang=lang)
+    _writable(out_dir, "--out", folder=True)
+    try:
+        catalogue = load_catalogue(extra)
+    except RuleError as exc:
+        raise Failure(str(exc)) from exc
+    overrides = _param_overrides(settings, param)
+    unknown = unknown_overrides(catalogue, overrides)
+    if unknown:
+        raise Failure(f"unknown rule parameter(s): {', '.join(unknown)}; `ringscan rules` lists them")
+    mapping_spec = _run(load_mapping, mapping)
+    _run(nightly_run.inbox_files, inbox)  # a wrong inbox is a usage error, found before the store is touched
+    try:
+        result = _run(nightly_run.run, settings, inbox, out_dir, catalogue=catalogue, overrides=overrides,
+                      alert_score=alert_score, min_score=min_score, mapping=mapping_spec,
+                      log=lambda line: print(line, flush=True))
+    except Failure as exc:  # the inbox or folder was fine: what failed is the run
+        raise Failure(exc.error, exit_code=RUN_FAILED) from exc
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("export-neo4j-import")

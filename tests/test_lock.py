@@ -124,3 +124,40 @@ def test_a_process_may_take_its_own_lock_again(tmp_path: Path):
             pass
     assert not lock_path(db).exists()
 
+
+def test_two_loads_at_once_one_clear_line_or_a_wait_and_counts_of_one_load(fixtures: Path, tmp_path: Path):
+    """Issue 15: two loads started at once on one store."""
+    from ringscan.synth.district import generate_district
+
+    data = tmp_path / "data"
+    generate_district(data, patients=3000, days=60, seed=2)
+    files = [str(p) for p in sorted(data.glob("*.csv"))]
+    db = tmp_path / "g.lbdb"
+    env = {**os.environ, "RINGSCAN_LANG": "en"}
+    cmd = [sys.executable, "-m", "ringscan", "load", *files, "--db", str(db), "--json"]
+    first = subprocess.Popen(cmd, env={**env, "RINGSCAN_LOCK_WAIT": "0"}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not lock_path(db).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waited = subprocess.Popen(cmd, env={**env, "RINGSCAN_LOCK_WAIT": "120"}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    refused = subprocess.run(cmd, env={**env, "RINGSCAN_LOCK_WAIT": "0"}, capture_output=True, text=True)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    line = json.loads(refused.stdout)["message"] if refused.stdout.strip() else refused.stderr.strip()
+    assert "\n" not in line.strip() and f"pid {first.pid}" in line and "being written" in line
+    w_out, w_err = waited.communicate(timeout=300)
+    assert waited.returncode == 0, w_err
+    assert "waiting up to 120 s" in w_err
+    once = json.loads(out)
+    again = json.loads(w_out)
+    assert again["loaded"] == 0 and again["duplicates"] == once["read"] - once["rejected"]
+    single = tmp_path / "single.lbdb"
+    subprocess.run([sys.executable, "-m", "ringscan", "load", *files, "--db", str(single), "--json"], env=env,
+                   check=True, capture_output=True)
+    stats = [json.loads(subprocess.run([sys.executable, "-m", "ringscan", "stats", "--db", str(d), "--json"],
+                                       env=env, check=True, capture_output=True, text=True).stdout)
+             for d in (db, single)]
+    assert stats[0]["nodes"] == stats[1]["nodes"] and stats[0]["relationships"] == stats[1]["relationships"]
