@@ -50,3 +50,27 @@ def generated(patients: int, seed: int, **options) -> Path:
         print(f"generated {data.name}: {info.settlements:,} settlements, {info.rings} rings, "
               f"{info.benign} look-alikes in {time.perf_counter() - t:.1f}s", flush=True)
     return data
+
+
+def split_months(data: Path, out: Path, months: int = 6) -> None:
+    """``data`` cut into ``months`` consecutive equal time slices of its settlements: out/month-1 … month-N.
+
+    Fee details follow their settlement; persons and institutions come with the
+    first month, as a first full export would.
+    """
+    import pandas as pd
+
+    settlements = pd.read_csv(data / "settlements.csv", dtype=str, keep_default_na=False)
+    fees = pd.read_csv(data / "fee_details.csv", dtype=str, keep_default_na=False)
+    when = pd.to_datetime(settlements["setl_time"])
+    edges = pd.date_range(when.min(), when.max() + pd.Timedelta(seconds=1), periods=months + 1)
+    slot = pd.Series(pd.cut(when, edges, labels=False, include_lowest=True), index=settlements.index)
+    for m in range(months):
+        folder = out / f"month-{m + 1}"
+        folder.mkdir(parents=True, exist_ok=True)
+        part = settlements[slot == m]
+        part.to_csv(folder / "settlements.csv", index=False)
+        fees[fees["setl_id"].isin(set(part["setl_id"]))].to_csv(folder / "fee_details.csv", index=False)
+        if m == 0:
+            for name in ("persons.csv", "institutions.csv"):
+                (folder / name).write_bytes((data / name).read_bytes())

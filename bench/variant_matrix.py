@@ -70,7 +70,6 @@ def load_and_scan(data: Path, seed: int, work: Path) -> tuple[Path, dict]:
     The library calls behind ``ringscan load`` and ``ringscan scan``; returns (rings.json, seconds per stage).
     """
     from ringscan.config import load_settings
-    from ringscan.evaluate import evaluate
     from ringscan.graph.embedded import EmbeddedBackend
     from ringscan.ingest.load import load_files
     from ringscan.rules.catalogue import load_catalogue

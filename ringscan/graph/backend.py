@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 import pandas as pd
+import pyarrow as pa
 
 from ..config import Settings
 from .model import GraphFrames
@@ -36,6 +37,9 @@ class GraphBackend(Protocol):
 
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one Cypher statement with parameters; rows as a frame."""
+
+    def column(self, cypher: str) -> pa.ChunkedArray:
+        """The first column of a read-only query's result, as Arrow (millions of ids without pandas)."""
 
     def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> list[pd.DataFrame]:
         """Run read-only statements, concurrently where the store allows; results in the given order."""

@@ -1,8 +1,10 @@
 """Embedded graph store: LadybugDB (the maintained fork of Kùzu), on disk, in-process.
 
 New nodes and relationships are bulk-copied from Arrow tables (COPY is the
-fast path, ~1M rows/s); rows whose key is already stored are filtered out
-first, so loading the same file twice changes nothing. Nodes that gain
+fast path, ~1M rows/s) inside one transaction per load, so a load killed at
+any moment leaves the store as it was; rows whose key is already stored are
+filtered out first (Arrow set operations, skipped on an empty store), so
+loading the same file twice changes nothing. Nodes that gain
 properties later (a person first seen in settlements, then in persons.csv)
 are completed with ``coalesce`` updates, never overwritten.
 """
@@ -15,18 +17,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from .backend import BackendError, Progress, WriteResult
 from .model import NODES, RELS, GraphFrames
+from .typed import is_in, typed
 
 __all__ = ["EmbeddedBackend", "schema_statements"]
 
-_ARROW = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64()}
 # Labels whose nodes can be completed by later files (not settlements).
 _COMPLETABLE = ("Patient", "Card", "Doctor", "Institution", "Pharmacy", "Drug")
 _UPDATE_BATCH = 20_000
+# Rows per COPY statement. Large in-memory COPYs have hung inside the engine
+# (LadybugDB issue 643; seen with 0.22.0 on a 3M-settlement load); slices of this
+# size copy at the same speed and keep each COPY's working memory bounded.
+COPY_ROWS = 1_000_000
+_PAIR_SEP = "\x1f"  # joins (from, to) keys into one comparable string; never in an id
 # Rule queries run this many at once: the engine parallelises one query only in part,
 # so two at a time keep both cores of a small machine busy.
 READ_THREADS = min(2, os.cpu_count() or 1)
@@ -42,20 +50,6 @@ def schema_statements() -> list[str]:
         props = "".join(f", {name} {kind}" for name, kind in rel.properties.items())
         out.append(f"CREATE REL TABLE IF NOT EXISTS `{rel.type}`({pairs}{props})")
     return out
-
-
-def _arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
-    arrays = []
-    for column, kind in types.items():
-        values = frame[column] if column in frame else pd.Series(None, index=frame.index)
-        if kind == "STRING":
-            values = values.astype("string")
-        elif kind == "INT64":
-            values = pd.to_numeric(values, errors="coerce").astype("Int64")
-        else:
-            values = pd.to_numeric(values, errors="coerce").astype("float64")
-        arrays.append(pa.array(values, type=_ARROW[kind], from_pandas=True))
-    return pa.Table.from_arrays(arrays, names=list(types))
 
 
 class EmbeddedBackend:
@@ -125,51 +119,88 @@ class EmbeddedBackend:
         self.close()
 
     # -- writes --------------------------------------------------------------
-    def _keys(self, label: str) -> pd.Index:
-        key = NODES[label].key
-        frame = self.query(f"MATCH (n:{label}) RETURN n.{key} AS k")
-        return pd.Index(frame["k"])
+    def count(self, pattern: str) -> int:
+        """How many matches of a one-variable pattern, e.g. ``(n:Settlement)`` or ``()-[n:HOLDS]->()``."""
+        return int(self.query(f"MATCH {pattern} RETURN count(n) AS n")["n"].iloc[0])
 
-    def _pairs(self, rel: str, src: str, dst: str) -> pd.MultiIndex:
+    def column(self, cypher: str) -> pa.ChunkedArray:
+        """The first column of a query's result as Arrow (no pandas round trip for millions of ids)."""
+        try:
+            result = self._conn.execute(cypher)
+        except RuntimeError as exc:
+            raise BackendError(f"query failed on the embedded store: {exc}") from exc
+        table = result.get_as_arrow()
+        result.close()
+        return table.column(0)
+
+    def _keys(self, label: str) -> pa.ChunkedArray | None:
+        """Keys stored under ``label``; None when there are none (a fresh store needs no comparison)."""
+        if not self.count(f"(n:{label})"):
+            return None
+        return self.column(f"MATCH (n:{label}) RETURN n.{NODES[label].key} AS k")
+
+    def _pairs(self, rel: str, src: str, dst: str) -> pa.ChunkedArray | None:
+        """Stored (from, to) pairs of ``rel`` as joined strings; None when there are none."""
+        if not self.count(f"(:{src})-[n:`{rel}`]->(:{dst})"):
+            return None
         a, b = NODES[src].key, NODES[dst].key
-        frame = self.query(f"MATCH (x:{src})-[:`{rel}`]->(y:{dst}) RETURN x.{a} AS f, y.{b} AS t")
-        return pd.MultiIndex.from_frame(frame) if len(frame) else pd.MultiIndex.from_arrays([[], []])
+        return self.column(f"MATCH (x:{src})-[:`{rel}`]->(y:{dst}) RETURN x.{a} + '{_PAIR_SEP}' + y.{b} AS k")
+
+    def _copy(self, target: str, table: pa.Table, options: str = "") -> None:
+        """Bulk-copy ``table`` in slices of ``COPY_ROWS`` rows (one giant in-memory COPY can hang the engine)."""
+        for start in range(0, table.num_rows, COPY_ROWS):
+            copy_rows = table.slice(start, COPY_ROWS)  # noqa: F841 (COPY ... FROM <name> scans this variable)
+            self._conn.execute(f"COPY {target} FROM copy_rows{options}")
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
+        """Add what is new in ``frames`` in one transaction: a load killed at any moment leaves nothing.
+
+        The engine rolls back a transaction that was not committed when the store
+        is next opened, so a crashed load is simply absent and can be run again.
+        """
+        self._conn.execute("BEGIN TRANSACTION")
+        try:
+            result = self._write(frames, progress)
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return result
+
+    def _write(self, frames: GraphFrames, progress: Progress | None) -> WriteResult:
         result = WriteResult()
         steps = len(frames.nodes) + len(frames.rels)
         done = 0
-        new_settlements: pd.Index = pd.Index([])
+        new_settlements: pa.Array | None = None  # None: every settlement in frames is new
         for label, frame in frames.nodes.items():
             spec = NODES[label]
             existing = self._keys(label)
-            is_new = ~frame[spec.key].isin(existing)
+            is_new = np.ones(len(frame), dtype=bool) if existing is None else ~is_in(frame[spec.key], existing)
             fresh = frame[is_new]
             if len(fresh):
-                # COPY ... FROM <name> scans the Python variable of that name.
-                arrow_rows = _arrow(fresh, spec.properties)  # noqa: F841
-                self._conn.execute(f"COPY {label} FROM arrow_rows")
-            if label == "Settlement":
-                new_settlements = pd.Index(fresh[spec.key])
-            if label in _COMPLETABLE:
+                self._copy(label, typed(fresh, spec.properties))
+            if label == "Settlement" and existing is not None:
+                new_settlements = typed(fresh, {spec.key: "STRING"}).column(0)
+            if label in _COMPLETABLE and not is_new.all():
                 result.updated[label] = self._complete(label, frame[~is_new])
             result.nodes[label] = len(fresh)
             done += 1
             if progress:
                 progress("write", done, steps)
         for (rel, src, dst), frame in frames.rels.items():
-            if src == "Settlement" and rel != "INCLUDES":
-                fresh = frame[frame["from"].isin(new_settlements)]
-            elif rel == "INCLUDES":
-                stored = self.query("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn")["sn"]
-                fresh = frame[~frame["feedetl_sn"].isin(stored)]
+            if rel == "INCLUDES":
+                stored = self.column("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn") \
+                    if self.count("()-[n:INCLUDES]->()") else None
+                fresh = frame if stored is None else frame[~is_in(frame["feedetl_sn"], stored)]
+            elif src == "Settlement":
+                fresh = frame if new_settlements is None else frame[is_in(frame["from"], new_settlements)]
             else:
-                pairs = pd.MultiIndex.from_frame(frame[["from", "to"]])
-                fresh = frame[~pairs.isin(self._pairs(rel, src, dst))]
+                pairs = self._pairs(rel, src, dst)
+                joined = frame["from"].astype("string") + _PAIR_SEP + frame["to"].astype("string")
+                fresh = frame if pairs is None else frame[~is_in(joined, pairs)]
             if len(fresh):
                 types = {"from": "STRING", "to": "STRING", **RELS[rel].properties}
-                arrow_rows = _arrow(fresh, types)  # noqa: F841
-                self._conn.execute(f"COPY `{rel}` FROM arrow_rows (from='{src}', to='{dst}')")
+                self._copy(f"`{rel}`", typed(fresh, types), f" (from='{src}', to='{dst}')")
             result.rels[rel] = result.rels.get(rel, 0) + len(fresh)
             done += 1
             if progress:
@@ -186,7 +217,7 @@ class EmbeddedBackend:
             return 0
         sets = ", ".join(f"n.{p} = coalesce(n.{p}, r.{p})" for p in props)
         statement = f"UNWIND $rows AS r MATCH (n:{label} {{{spec.key}: r.{spec.key}}}) SET {sets}"
-        table = _arrow(frame, {p: spec.properties[p] for p in [spec.key, *props]})
+        table = typed(frame, {p: spec.properties[p] for p in [spec.key, *props]})
         for start in range(0, len(frame), _UPDATE_BATCH):
             rows = table.slice(start, _UPDATE_BATCH).to_pylist()
             self._conn.execute(statement, {"rows": rows})

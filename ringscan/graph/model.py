@@ -48,7 +48,7 @@ NODES: dict[str, NodeType] = {n.label: n for n in [
         "place_label": STRING, "atddr_no": STRING, "med_type": STRING, "setl_ts": INT, "setl_day": INT,
         "begn_day": INT, "end_day": INT, "dise_codg": STRING, "dise_name": STRING,
         "medfee_sumamt": FLOAT, "hifp_pay": FLOAT, "acct_pay": FLOAT, "psn_cash_pay": FLOAT,
-        "fund_pay": FLOAT, "refund": INT, "row_hash": STRING, "src_file": STRING, "src_line": INT}),
+        "fund_pay": FLOAT, "refund": INT, "src_file": STRING, "src_line": INT}),
     NodeType("Phone", "tel", {"tel": STRING}),
     NodeType("Address", "addr", {"addr": STRING}),
     NodeType("Drug", "med_list_codg", {"med_list_codg": STRING, "med_list_name": STRING}),
@@ -82,22 +82,27 @@ class GraphFrames:
     nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
     rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
 
-    def add_nodes(self, label: str, frame: pd.DataFrame) -> None:
+    def add_nodes(self, label: str, frame: pd.DataFrame, *, unique: bool = False) -> None:
+        """Add node rows; ``unique``: keys are known to be distinct and present (no dedupe pass)."""
         spec = NODES[label]
-        frame = frame.dropna(subset=[spec.key])
-        frame = frame.reindex(columns=list(spec.properties)).drop_duplicates(subset=[spec.key], keep="first")
+        frame = frame.reindex(columns=list(spec.properties))
+        if not unique:
+            frame = frame.dropna(subset=[spec.key]).drop_duplicates(subset=[spec.key], keep="first")
         if label in self.nodes:
             frame = pd.concat([self.nodes[label], frame]).drop_duplicates(subset=[spec.key], keep="first")
         self.nodes[label] = frame.reset_index(drop=True)
 
-    def add_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> None:
+    def add_rels(self, rel: str, src: str, dst: str, frame: pd.DataFrame, *, unique: bool = False) -> None:
+        """Add relationship rows; ``unique``: rows are known to be distinct (one per settlement or fee line)."""
         frame = frame.dropna(subset=["from", "to"])
         props = list(RELS[rel].properties)
         frame = frame.reindex(columns=["from", "to", *props])
         key = (rel, src, dst)
         if key in self.rels:
             frame = pd.concat([self.rels[key], frame])
-        self.rels[key] = frame.drop_duplicates(subset=["from", "to", *props[:1]]).reset_index(drop=True)
+        if not unique:
+            frame = frame.drop_duplicates(subset=["from", "to", *props[:1]])
+        self.rels[key] = frame.reset_index(drop=True)
 
 
 def place_labels(settlements: pd.DataFrame, institutions: pd.DataFrame | None,
@@ -149,16 +154,17 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
 
     if len(s):
         s = s.assign(place_label=s["fixmedins_code"].map(labels))
-        g.add_nodes("Settlement", s)
+        g.add_nodes("Settlement", s, unique=True)  # settlement ids were deduplicated by the load
         g.add_nodes("Patient", s)
         g.add_nodes("Card", s)
         g.add_nodes("Doctor", s)
         for label in ("Institution", "Pharmacy"):
             g.add_nodes(label, s[s["place_label"] == label])
         ids = s["setl_id"]
-        g.add_rels("FOR", "Settlement", "Patient", pd.DataFrame({"from": ids, "to": s["psn_no"]}))
-        g.add_rels("PAID_WITH", "Settlement", "Card", pd.DataFrame({"from": ids, "to": s["mdtrt_cert_no"]}))
-        g.add_rels("BY", "Settlement", "Doctor", pd.DataFrame({"from": ids, "to": s["atddr_no"]}))
+        g.add_rels("FOR", "Settlement", "Patient", pd.DataFrame({"from": ids, "to": s["psn_no"]}), unique=True)
+        g.add_rels("PAID_WITH", "Settlement", "Card", pd.DataFrame({"from": ids, "to": s["mdtrt_cert_no"]}),
+                   unique=True)
+        g.add_rels("BY", "Settlement", "Doctor", pd.DataFrame({"from": ids, "to": s["atddr_no"]}), unique=True)
         # On the platform a settlement's psn_no is the insured person whose card
         # (or e-voucher) was presented, so the card's holder is its usual psn_no.
         uses = s.groupby(["mdtrt_cert_no", "psn_no"], sort=True).size().rename("n").reset_index()
@@ -166,7 +172,8 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
         g.add_rels("HOLDS", "Patient", "Card", holder.rename(columns={"psn_no": "from", "mdtrt_cert_no": "to"}))
         for label in ("Institution", "Pharmacy"):
             at = s[s["place_label"] == label]
-            g.add_rels("AT", "Settlement", label, pd.DataFrame({"from": at["setl_id"], "to": at["fixmedins_code"]}))
+            g.add_rels("AT", "Settlement", label, pd.DataFrame({"from": at["setl_id"], "to": at["fixmedins_code"]}),
+                       unique=True)
             worked = at.dropna(subset=["atddr_no"])
             g.add_rels("WORKS_AT", "Doctor", label,
                        pd.DataFrame({"from": worked["atddr_no"], "to": worked["fixmedins_code"]}))
@@ -175,5 +182,5 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
     if fees is not None and len(fees):
         g.add_nodes("Drug", fees.dropna(subset=["med_list_codg"]))
         g.add_rels("INCLUDES", "Settlement", "Drug",
-                   fees.rename(columns={"setl_id": "from", "med_list_codg": "to"}))
+                   fees.rename(columns={"setl_id": "from", "med_list_codg": "to"}), unique=True)
     return g

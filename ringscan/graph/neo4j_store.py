@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..config import CYPHER_DIR, neo4j_credentials
 from .backend import BackendError, Progress, WriteResult
@@ -117,6 +118,11 @@ class Neo4jBackend:
         except Neo4jError as exc:
             raise BackendError(f"query failed on Neo4j at {self.uri}: {exc.message or exc}") from exc
         return pd.DataFrame([r.values() for r in records], columns=keys)
+
+    def column(self, cypher: str) -> pa.ChunkedArray:
+        """The first column of a query's result as Arrow."""
+        frame = self.query(cypher)
+        return pa.chunked_array([pa.array(frame.iloc[:, 0].tolist(), from_pandas=True)])
 
     def run_write(self, statement: str, rows: list[dict]) -> tuple[int, int]:
         """One batch in a managed write transaction (retried on transient errors)."""

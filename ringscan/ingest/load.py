@@ -6,22 +6,29 @@ rejects file, or an identical copy of a row already read or already stored.
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..graph.backend import GraphBackend, Progress
-from ..graph.model import NODES, build_graph_frames
+from ..graph.model import NODES, GraphFrames, build_graph_frames
+from ..graph.typed import is_in, same_values, typed
 from .inputs import read_inputs
 from .readers import LINE_COL
+from .rejects import append_rejects
 from .schema import TABLES, Mapping
 from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes
 
-__all__ = ["LoadReport", "load_files"]
+__all__ = ["LoadReport", "load_files", "stage_files"]
 
 # Order matters: fee details refer to settlements read in the same run.
+_SOURCE_COLUMNS = {"src_file", "src_line"}  # where a row came from, not what it says
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
 
 
@@ -35,6 +42,7 @@ class LoadReport:
     files: list[dict] = field(default_factory=list)
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     rejects_path: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage: read, dedupe, graph, write
 
     @property
     def reject_rate(self) -> float:
@@ -46,26 +54,76 @@ class LoadReport:
                 "files": self.files, "written": self.written, "rejects_file": self.rejects_path}
 
 
-def _stored(backend: GraphBackend, label: str, columns: list[str]) -> pd.DataFrame:
+def _stored_rows(backend: GraphBackend, label: str, keys: pd.Series, props: list[str]) -> tuple[pa.Table, np.ndarray]:
+    """Stored values of ``props`` for ``keys`` (each stored), in the order of ``keys``.
+
+    One key lookup per row (UNWIND): the rows to compare are the few that are
+    stored already, never the whole table.
+    """
     spec = NODES[label]
-    returns = ", ".join(f"n.{c} AS {c}" for c in columns)
-    return backend.query(f"MATCH (n:{label}) RETURN {returns}").set_index(spec.key) if columns else pd.DataFrame()
+    returns = ", ".join(f"n.{p} AS {p}" for p in props)
+    found = backend.query(f"UNWIND $keys AS k MATCH (n:{label} {{{spec.key}: k}}) RETURN n.{spec.key} AS __key, {returns}",
+                          {"keys": keys.astype(str).tolist()})
+    hit = is_in(keys, found["__key"])
+    found = found.drop_duplicates("__key").set_index("__key").reindex(keys.astype(str).to_numpy())
+    return typed(found, {p: spec.properties[p] for p in props}), hit
+
+
+def _stored_same(backend: GraphBackend, table: str, rows: pd.DataFrame) -> np.ndarray:
+    """For rows whose key is stored: does the store already hold every value they carry?
+
+    Settlements must match exactly (otherwise the id is in conflict); a person or
+    place row that only adds values the store lacks is loaded to complete the record.
+    Fee details are kept as relationship properties and count as the same row.
+    """
+    if table == "fee_details" or rows.empty:
+        return np.ones(len(rows), dtype=bool)
+    key = TABLES[table].key[0]
+    labels = ["Settlement"] if table == "settlements" else ["Patient"] if table == "persons" else ["Institution", "Pharmacy"]
+    same = np.zeros(len(rows), dtype=bool)
+    for label in labels:
+        spec = NODES[label]
+        props = [c for c in spec.properties if c in rows.columns and c not in _SOURCE_COLUMNS and c != spec.key]
+        stored, here = _stored_rows(backend, label, rows[key], props)
+        incoming = typed(rows, {c: spec.properties[c] for c in props})
+        if table == "settlements":
+            same |= here & same_values(incoming, stored)
+        else:  # covered: every value given is the stored one (empty cells say nothing)
+            covered = np.ones(len(rows), dtype=bool)
+            for c in props:
+                given = np.asarray(pc.is_valid(incoming[c]))
+                covered &= ~given | same_values(incoming.select([c]), stored.select([c]))
+            same |= covered & here
+    return same
 
 
 def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame],
-            stored_hashes: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Drop identical repeats; reject same-key rows with different content."""
+            backend: GraphBackend, stored_keys: pa.ChunkedArray | None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Drop identical repeats; reject same-key rows with different content.
+
+    Only rows whose key repeats in this load, or is already stored, are compared
+    (usually none): a fresh month costs a set lookup, not a hash of every row.
+    """
     key = TABLES[table].key[0]
-    content = [c for c in good.columns if c not in {"src_file", "src_line"}]
-    good = good.assign(row_hash=row_hashes(good, content))
-    first = ~good.duplicated(subset=[key], keep="first")
-    same_as_first = good["row_hash"] == good[key].map(good.loc[first].set_index(key)["row_hash"])
-    in_store = good[key].isin(stored_hashes.index)
-    stored_hash = good[key].map(stored_hashes)
-    # A stored row without a fingerprint (fee details) counts as the same row.
-    stored_same = in_store & (stored_hash.isna() | (stored_hash == good["row_hash"]))
-    conflict = (~first & ~same_as_first) | (in_store & ~stored_same)
-    duplicate = ~conflict & (~first | stored_same)
+    content = [c for c in good.columns if c not in _SOURCE_COLUMNS]
+    repeated = good.duplicated(subset=[key], keep=False).to_numpy()
+    first = ~good.duplicated(subset=[key], keep="first").to_numpy()
+    conflict = np.zeros(len(good), dtype=bool)
+    duplicate = np.zeros(len(good), dtype=bool)
+    if repeated.any():
+        sub = good[repeated]
+        hashes = row_hashes(sub, content)
+        first_hash = sub[key].map(hashes[first[repeated]].set_axis(sub[key][first[repeated]]))
+        same_as_first = (hashes == first_hash).to_numpy()
+        conflict[repeated] = ~first[repeated] & ~same_as_first
+        duplicate[repeated] = ~first[repeated] & same_as_first
+    if stored_keys is not None:
+        in_store = is_in(good[key], stored_keys)
+        if in_store.any():
+            same = _stored_same(backend, table, good[in_store])
+            if table == "settlements":  # a settlement id means one settlement
+                conflict[in_store] |= ~same
+            duplicate[in_store] = same & ~conflict[in_store]
     rejects = []
     for file, rows in good[conflict].groupby("src_file", sort=False):
         raw = raw_by_file[file]
@@ -76,17 +134,54 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
     return good[~conflict & ~duplicate].reset_index(drop=True), rejects_df, int(duplicate.sum())
 
 
+# Where each table's keys are stored (fee details: as INCLUDES relationship properties).
+_KEY_QUERIES = {
+    "settlements": ["MATCH (n:Settlement) RETURN n.setl_id AS k"],
+    "persons": ["MATCH (n:Patient) RETURN n.psn_no AS k"],
+    "institutions": ["MATCH (n:Institution) RETURN n.fixmedins_code AS k",
+                     "MATCH (n:Pharmacy) RETURN n.fixmedins_code AS k"],
+    "fee_details": ["MATCH ()-[n:INCLUDES]->() RETURN n.feedetl_sn AS k"],
+}
+
+
+def _stored_keys(backend: GraphBackend, table: str) -> pa.ChunkedArray | None:
+    """Keys of ``table`` already stored, None when none are (a fresh store compares nothing)."""
+    chunks = []
+    for query in _KEY_QUERIES[table]:
+        counted = query.replace(query[query.index("RETURN"):], "RETURN count(n) AS n")
+        if int(backend.query(counted)["n"].iloc[0]):
+            chunks.extend(backend.column(query).chunks)
+    return pa.chunked_array(chunks, type=pa.string()) if chunks else None
 def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                rejects_path: Path | None = None, max_amount: float = 5_000_000.0,
                progress: Progress | None = None,
                ) -> LoadReport:
     """Read, validate and write ``paths`` into ``backend``; returns the accounting."""
+    report, rejects, graph = stage_files(paths, backend, mapping=mapping, max_amount=max_amount, progress=progress)
+    started = time.perf_counter()
+    written = backend.write(graph, progress=progress)
+    report.seconds["write"] = time.perf_counter() - started
+    report.written = {"nodes": written.nodes, "relationships": written.rels}
+    # After the store committed: a load killed before this point is rerun whole and
+    # finds the same rejects again, so none is lost and none is written twice.
+    if rejects_path is not None:
+        report.rejects_path = str(append_rejects(rejects_path, rejects))
+    return report
+
+
+def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
+                max_amount: float = 5_000_000.0, progress: Progress | None = None,
+                ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+    """Everything a load does before writing: the accounting, the rejects and the graph rows to add."""
     mapping = mapping or Mapping()
+    started = time.perf_counter()
     batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress)
     report = LoadReport()
+    report.seconds["read"] = time.perf_counter() - started
+    started = time.perf_counter()
     all_rejects: list[pd.DataFrame] = []
     frames: dict[str, pd.DataFrame] = {}
-    stored_settlements: pd.Index | None = None  # ids already in the store, read once
+    stored_settlements: pa.ChunkedArray | None = None
     for table in _TABLE_ORDER:
         mine = [b for b in batches if b.table == table]
         if not mine:
@@ -95,17 +190,20 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        stored = _stored_hashes(backend, table, good)
+        stored = _stored_keys(backend, table)
         if table == "settlements":
-            stored_settlements = stored.index
-        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, stored)
+            stored_settlements = stored
+        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":
-            if stored_settlements is None:
-                stored_settlements = pd.Index(backend.query("MATCH (s:Settlement) RETURN s.setl_id AS k")["k"])
-            known = set(frames.get("settlements", pd.DataFrame(columns=["setl_id"]))["setl_id"]) | set(stored_settlements)
-            orphan = ~kept["setl_id"].isin(known)
+            if "settlements" not in frames:
+                stored_settlements = _stored_keys(backend, "settlements")
+            known = is_in(kept["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
+                else np.zeros(len(kept), dtype=bool)
+            if stored_settlements is not None:
+                known |= is_in(kept["setl_id"], stored_settlements)
+            orphan = ~known
             for file, rows in kept[orphan].groupby("src_file", sort=False):
                 raw = next(b.raw for b in mine if b.file == file)
                 all_rejects.append(rejects_frame(raw, raw[LINE_COL].isin(rows["src_line"]), file, table,
@@ -120,49 +218,13 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     report.rejected = len(rejects)
     report.by_reason = Counter(rejects["reason"])
     report.loaded = report.read - report.rejected - report.duplicates
-    if rejects_path is not None:
-        rejects_path.parent.mkdir(parents=True, exist_ok=True)
-        rejects.to_csv(rejects_path, index=False, encoding="utf-8")
-        report.rejects_path = str(rejects_path)
 
     known_places = {}
     for label in ("Institution", "Pharmacy"):
         for code in backend.query(f"MATCH (n:{label}) RETURN n.fixmedins_code AS k")["k"]:
             known_places[code] = label
+    report.seconds["dedupe"] = time.perf_counter() - started
+    started = time.perf_counter()
     graph = build_graph_frames(frames, known_places)
-    written = backend.write(graph, progress=progress)
-    report.written = {"nodes": written.nodes, "relationships": written.rels}
-    return report
-
-
-def _stored_hashes(backend: GraphBackend, table: str, good: pd.DataFrame) -> pd.Series:
-    """Content fingerprints of rows already stored, by key (NaN where not kept)."""
-    if table == "settlements":
-        stored = backend.query("MATCH (s:Settlement) RETURN s.setl_id AS k, s.row_hash AS h")
-        return pd.Series(stored["h"].to_numpy(), index=stored["k"].to_numpy(), dtype=object)
-    if table == "fee_details":
-        stored = backend.query("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS k")
-        return pd.Series(None, index=stored["k"].to_numpy(), dtype=object)
-    # persons / institutions: a row is a duplicate only if the store already has
-    # every value it carries; otherwise it is loaded and completes the stored record.
-    labels = ["Patient"] if table == "persons" else ["Institution", "Pharmacy"]
-    key = TABLES[table].key[0]
-    content = [c for c in good.columns if c not in {"src_file", "src_line"}]
-    hashes = []
-    for label in labels:
-        props = [c for c in content if c in NODES[label].properties]
-        stored = _stored(backend, label, props)
-        if stored.empty:
-            continue
-        incoming = good.drop_duplicates(key).set_index(key)
-        common = incoming.index.intersection(stored.index)
-        a = incoming.loc[common, [p for p in props if p != key]]
-        b = stored.loc[common, [p for p in props if p != key]]
-        same = (a.astype("string") == b.astype("string")).fillna(False)
-        covered = (a.isna() | same).all(axis=1)
-        fingerprint = row_hashes(good.drop_duplicates(key), content).to_numpy()
-        fp = pd.Series(fingerprint, index=incoming.index)
-        hashes.append(fp[covered[covered].index])
-    if not hashes:
-        return pd.Series(dtype=object)
-    return pd.concat(hashes)
+    report.seconds["graph"] = time.perf_counter() - started
+    return report, rejects, graph
