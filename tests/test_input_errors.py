@@ -198,3 +198,15 @@ def test_rejects_file_holds_the_row_as_read(fixtures: Path, tmp_path: Path):
     row = table[table["reason"] == "unparseable_time"].iloc[0]
     as_read = original.iloc[int(row["line"]) - 2].to_dict()
     assert json.loads(row["values"]) == as_read  # every column, empty cells included, as text
+
+
+def test_blank_lines_keep_line_numbers(tmp_path: Path):
+    from ringscan.ingest.inputs import read_inputs
+    from ringscan.ingest.schema import Mapping
+
+    path = tmp_path / "s.csv"
+    path.write_text("setl_id,psn_no,fixmedins_code,setl_time,medfee_sumamt\n"
+                    "S1,P1,H1,2024-03-01 09:00:00,10\n\n,,,,\nS2,P2,H1,bad,10\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="unparseable"):  # half the rows: a hint to give the format
+        [batch] = read_inputs([path], Mapping(), max_amount=1e6)
+    assert len(batch.raw) == 2 and batch.rejects["line"].tolist() == [5]
