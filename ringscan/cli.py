@@ -351,7 +351,7 @@ def _param_overrides(settings: Settings, params: list[str] | None) -> dict:
     for item in params or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise Failure(f"--param `{item}` must look like rule-id.name=value or name=value")
+            raise Failure(UserError("bad_param", value=item))
         try:
             overrides[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -426,8 +426,7 @@ def scan(
     overrides = _param_overrides(settings, param)
     unknown = unknown_overrides(catalogue, overrides)
     if unknown:
-        raise Failure(f"unknown rule parameter(s): {', '.join(unknown)}; `ringscan rules` lists the rules and "
-                      "each rule file's header its params")
+        raise Failure(UserError("unknown_params", names=", ".join(unknown)))
     with _progress(not as_json) as progress:  # reads under the store's reader lock, records under its writer lock
         done = _run(operations.scan, settings, catalogue, out_dir, overrides=overrides, min_score=min_score,
                     progress=progress, notify=_notify)

@@ -126,6 +126,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{rejected:,} of {read:,} rows rejected ({rate:.1%}), above the allowed {limit:.1%}; "
               "see {file} (raise --max-reject-rate to accept)",
     },
+    "bad_param": {
+        "zh": "--param `{value}` 的格式应为 rule-id.name=value 或 name=value",
+        "en": "--param `{value}` must look like rule-id.name=value or name=value",
+    },
+    "unknown_params": {
+        "zh": "未知的规则参数: {names}; `ringscan rules` 列出规则, 每个规则文件的开头列出其参数",
+        "en": "unknown rule parameter(s): {names}; `ringscan rules` lists the rules and each rule file's header "
+              "its params",
+    },
     "internal": {
         "zh": "内部错误: {detail} (用 --debug 查看详细信息)",
         "en": "internal error: {detail} (run with --debug for the traceback)",
