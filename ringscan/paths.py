@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,7 +16,8 @@ def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
 
     An existing path must be of the right kind and writable; a new one needs its nearest existing
     ancestor to be a writable folder. Writability is probed by creating and removing a temporary
-    file, so it holds for root and on read-only file systems alike.
+    file, so it holds on read-only file systems too; a path without any write bit counts as
+    read-only even for root.
     """
     path = Path(path)
 
@@ -36,6 +38,11 @@ def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
             probe = probe.parent
         if not probe.is_dir():
             raise refuse(f"{probe} is a file, not a folder")
+    # A folder (or file) with no write bit for anyone was made read-only on purpose: honour that for
+    # root too, who could write it anyway.
+    for target in ([path] if path.exists() and not folder else []) + [probe]:
+        if not stat.S_IMODE(target.stat().st_mode) & 0o222:
+            raise refuse(f"{target} is read-only (mode {stat.S_IMODE(target.stat().st_mode):04o})")
     try:
         with tempfile.TemporaryFile(dir=probe):
             pass

@@ -80,8 +80,8 @@ def test_unwritable_out_is_refused_before_scanning(fixtures: Path, tmp_path: Pat
     one_line(proc, "a_file")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_read_only_out_folder_is_refused(fixtures: Path, tmp_path: Path):
+    # Refused for root too: a folder without write bits was made read-only on purpose.
     db = tmp_path / "g.lbdb"
     assert ringscan("load", fixtures / "settlements.csv", "--db", db).returncode == 0
     locked = tmp_path / "locked"
@@ -89,6 +89,13 @@ def test_read_only_out_folder_is_refused(fixtures: Path, tmp_path: Path):
     proc = ringscan("scan", "--db", db, "--out", locked / "out")
     assert proc.returncode == 2 and not (locked / "out").exists()
     one_line(proc, "locked")
+    rejects = tmp_path / "rejects.csv"
+    rejects.write_text("")
+    rejects.chmod(0o444)
+    proc = ringscan("load", fixtures / "persons.csv", "--db", tmp_path / "g2.lbdb", "--rejects", rejects)
+    assert proc.returncode == 2 and not (tmp_path / "g2.lbdb").exists()
+    one_line(proc, "rejects.csv")
+    locked.chmod(0o700)
 
 
 def test_missing_store_is_one_line_in_chinese_by_default(tmp_path: Path):
