@@ -427,11 +427,15 @@ def scan(
     unknown = unknown_overrides(catalogue, overrides)
     if unknown:
         raise Failure(UserError("unknown_params", names=", ".join(unknown)))
-    with _progress(not as_json) as progress:  # reads under the store's reader lock, records under its writer lock
-        done = _run(operations.scan, settings, catalogue, out_dir, overrides=overrides, min_score=min_score,
-                    progress=progress, notify=_notify)
-    result, path = done.result, done.rings_json
-    report = _render(path, None, settings, pdf=False, progress_bars=not as_json)
+    from .outfolder import staged_output
+
+    # Written beside --out and moved in whole at the end: a failed scan leaves the last folder as it was.
+    with staged_output(out_dir) as staging:
+        with _progress(not as_json) as progress:  # reads under the store's reader lock, records under its writer lock
+            done = _run(operations.scan, settings, catalogue, staging, overrides=overrides, min_score=min_score,
+                        progress=progress, notify=_notify)
+        _render(done.rings_json, None, settings, pdf=False, progress_bars=not as_json)
+    result, path = done.result, out_dir / done.rings_json.name
     if as_json:
         out.print_json(path.read_text(encoding="utf-8"))
         return
@@ -454,7 +458,7 @@ def scan(
     for ring in result.rings:  # the explanation on its own line reads better than a squeezed column
         out.print(f"{ring.rank:>3}. {ring.id}  {ring.explanation if zh else ring.explanation_en}",
                   markup=False, highlight=False)
-    out.print(("报告: " if zh else "report: ") + str(report.index))
+    out.print(("报告: " if zh else "report: ") + str(out_dir / "index.html"))
 
 
 def _render(rings_json: Path, out_dir: Path | None, settings: Settings, *, pdf: bool, progress_bars: bool):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from typing import Any, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,26 @@ def batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start:start + size]
 
 
+NEO4J_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+
+
+def masked_uri(uri: str, *, drop: bool = False) -> str:
+    """``uri`` without its password (``***`` in its place, or no credentials at all with ``drop``).
+
+    >>> masked_uri("bolt://neo4j:s3cret@db:7687"), masked_uri("bolt://neo4j:s3cret@db:7687", drop=True)
+    ('bolt://neo4j:***@db:7687', 'bolt://db:7687')
+    """
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if not drop:
+        host = f"{parts.username or ''}{':***' if parts.password is not None else ''}@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
 class Neo4jBackend:
     name = "neo4j"
 
@@ -88,6 +109,14 @@ class Neo4jBackend:
         from neo4j import GraphDatabase
         from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
+        scheme = urlsplit(uri).scheme.lower()
+        if scheme not in NEO4J_SCHEMES:
+            raise BackendError(f"RINGSCAN_NEO4J_URI {masked_uri(uri)}: the scheme must be one of "
+                               f"{', '.join(sorted(NEO4J_SCHEMES))} (e.g. bolt://localhost:7687)")
+        # Credentials come from RINGSCAN_NEO4J_USER/PASSWORD; any inside the URI never reach a message.
+        uri_user, uri_password = urlsplit(uri).username, urlsplit(uri).password
+        user, password = user if uri_user is None else uri_user, password if uri_password is None else uri_password
+        uri = masked_uri(uri, drop=True)
         self.uri, self.database, self.batch_size = uri, database, batch_size
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password or ""))

@@ -1,0 +1,174 @@
+"""A store survives a load killed at any moment; readers never see half a load; rejects are never lost.
+
+The load runs in a subprocess and is killed with SIGKILL at 20, 40, 60 and
+80 % of a clean load's duration; the same load is then run again. The store
+must then hold exactly what a clean load holds: every node with every
+property and every relationship (so the scan, a pure function of the store
+and the seed, finds the same rings; checked once below).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ringscan.graph.embedded import EmbeddedBackend
+from ringscan.graph.model import NODES, RELS
+from ringscan.graph.stats import graph_stats
+from ringscan.ingest.load import load_files
+
+KILL_AT = (0.2, 0.4, 0.6, 0.8)
+
+
+def _load_cmd(data: Path, db: Path) -> list[str]:
+    files = sorted(str(p) for p in data.glob("*.csv"))
+    return [sys.executable, "-m", "ringscan", "load", *files, "--db", str(db), "--rejects", str(db) + ".rejects.csv"]
+
+
+def _env() -> dict:
+    return {**os.environ, "RINGSCAN_LOCK_WAIT": "0"}
+
+
+def _content(db: Path) -> dict:
+    """Everything the store holds, in a canonical order."""
+    out = {}
+    with EmbeddedBackend(db, read_only=True) as store:
+        for label, spec in NODES.items():
+            props = ", ".join(f"n.{p} AS {p}" for p in spec.properties)
+            frame = store.query(f"MATCH (n:{label}) RETURN {props}")
+            out[label] = frame.sort_values(spec.key).astype(str).to_numpy().tolist()
+        for rel, spec in RELS.items():
+            for src, dst in spec.pairs:
+                props = "".join(f", r.{p} AS {p}" for p in spec.properties)
+                frame = store.query(f"MATCH (a:{src})-[r:`{rel}`]->(b:{dst}) "
+                                    f"RETURN a.{NODES[src].key} AS a, b.{NODES[dst].key} AS b{props}")
+                out[f"{rel}:{src}->{dst}"] = sorted(frame.astype(str).to_numpy().tolist())
+        out["stats"] = graph_stats(store)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_district(tmp_path_factory) -> Path:
+    from ringscan.synth.district import generate_district
+
+    out = tmp_path_factory.mktemp("crash-district")
+    generate_district(out, patients=3000, days=90, seed=11)
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean(small_district: Path, tmp_path_factory) -> tuple[Path, float]:
+    db = tmp_path_factory.mktemp("clean") / "graph.lbdb"
+    started = time.perf_counter()
+    subprocess.run(_load_cmd(small_district, db), check=True, capture_output=True, env=_env())
+    return db, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("fraction", KILL_AT)
+def test_a_killed_load_run_again_holds_what_a_clean_load_holds(small_district, clean, tmp_path, fraction):
+    clean_db, seconds = clean
+    db = tmp_path / "graph.lbdb"
+    proc = subprocess.Popen(_load_cmd(small_district, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=_env())
+    time.sleep(seconds * fraction)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    again = subprocess.run(_load_cmd(small_district, db), capture_output=True, text=True, env=_env())
+    assert again.returncode == 0, again.stderr
+    assert _content(db) == _content(clean_db)
+
+
+def test_rings_after_a_killed_load_equal_a_clean_load(small_district, clean, tmp_path):
+    from ringscan.rules.catalogue import load_catalogue
+    from ringscan.scan import run_scan
+
+    clean_db, seconds = clean
+    db = tmp_path / "graph.lbdb"
+    proc = subprocess.Popen(_load_cmd(small_district, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=_env())
+    time.sleep(seconds * 0.7)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    subprocess.run(_load_cmd(small_district, db), check=True, capture_output=True, env=_env())
+    catalogue = load_catalogue()
+
+    def rings(path: Path) -> list:
+        with EmbeddedBackend(path, read_only=True) as store:
+            result = run_scan(store, catalogue, seed=1)
+        return [(r.id, r.score, sorted(m["id"] for m in r.members)) for r in result.rings]
+
+    found = rings(db)
+    assert found and found == rings(clean_db)
+
+
+def test_a_scan_during_a_load_waits_or_refuses_in_one_line(small_district, clean, tmp_path):
+    db = tmp_path / "graph.lbdb"
+    proc = subprocess.Popen(_load_cmd(small_district, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=_env())
+    try:
+        deadline = time.time() + 60
+        while not Path(str(db) + ".lock").exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        scan = subprocess.run([sys.executable, "-m", "ringscan", "scan", "--db", str(db), "--out",
+                               str(tmp_path / "out"), "--json"], capture_output=True, text=True, env=_env())
+    finally:
+        proc.wait()
+    if scan.returncode == 0:  # it waited for the load: then it saw all of it
+        assert proc.returncode == 0
+    else:
+        assert "Traceback" not in scan.stderr
+        assert len([line for line in scan.stderr.splitlines() if line.strip()]) == 1, scan.stderr
+        assert not (tmp_path / "out" / "rings.json").exists()
+
+
+def test_rejects_of_earlier_loads_stay(fixtures: Path, tmp_path: Path):
+    rejects = tmp_path / "rejects.csv"
+    bad1 = tmp_path / "one.csv"
+    bad2 = tmp_path / "two.csv"
+    header = "setl_id,psn_no,fixmedins_code,setl_time,medfee_sumamt\n"
+    bad1.write_text(header + "S1,P1,H1,not a time,10\nS2,P1,H1,2024-03-01 09:00:00,10\n", encoding="utf-8")
+    bad2.write_text(header + "S3,P2,H1,2024-03-02 09:00:00,abc\n", encoding="utf-8")
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        first = load_files([bad1], store, rejects_path=rejects)
+        second = load_files([bad2], store, rejects_path=rejects)
+    assert first.rejected == 1 and second.rejected == 1
+    kept = pd.read_csv(rejects, dtype=str)
+    assert sorted(kept["file"]) == sorted([str(bad1), str(bad2)])
+    assert kept["load_id"].nunique() == 2 and kept["loaded_at"].notna().all()
+
+
+def test_a_row_loaded_twice_is_a_duplicate_for_every_column_type(fixtures: Path, tmp_path: Path):
+    """Text, integers (birth day), floats (amounts), dates and empty cells read back equal to what is loaded."""
+    persons = tmp_path / "persons.csv"
+    persons.write_text("psn_no,psn_name,gend,brdy,tel,addr,certno\n"
+                       "P1,张三,1,1925-01-19,13800000000,某区某路1号,110101192501190011\n"
+                       "P2,李四,,1990-12-31,,,\n", encoding="utf-8")
+    settlements = tmp_path / "settlements.csv"
+    settlements.write_text("setl_id,psn_no,fixmedins_code,setl_time,medfee_sumamt,hifp_pay,acct_pay,begndate,"
+                           "enddate,dise_codg,refd_setl_flag\n"
+                           "S1,P1,H1,2024-03-01 09:30:00,123.45,100.1,0,2024-03-01,2024-03-03,E11.9,0\n"
+                           "S2,P2,H1,2024-03-02,-5.5,,,,,,1\n", encoding="utf-8")
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        load_files([persons, settlements], store)
+        before = graph_stats(store)
+        again = load_files([persons, settlements], store)
+        assert again.duplicates == again.read == 4 and again.loaded == 0 and again.rejected == 0
+        assert graph_stats(store) == before
+
+
+def test_control_characters_are_rejected_with_a_reason(tmp_path: Path):
+    path = tmp_path / "persons.csv"
+    path.write_bytes("psn_no,psn_name\nP1,张\x00三\nP2,李四\nP3,王\x1b五\n".encode())
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        report = load_files([path], store, rejects_path=tmp_path / "rejects.csv")
+    assert report.rejected == 2 and report.by_reason == {"control_character": 2}
+    rows = pd.read_csv(tmp_path / "rejects.csv", dtype=str)
+    assert sorted(rows["line"]) == ["2", "4"]
+    assert all(json.loads(v)["psn_no"] in {"P1", "P3"} for v in rows["values"])
