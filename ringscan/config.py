@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = ["Settings", "load_settings", "neo4j_credentials", "CYPHER_DIR", "ConfigError"]
 
+
 def _cypher_dir() -> Path:
     """Where the rule, schema, writeback and explore Cypher files are (rules are data, not code).
 
