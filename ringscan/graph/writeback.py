@@ -25,7 +25,9 @@ def writeback_work(rings: list, scanned_at: str) -> list[tuple[str, dict]]:
                  for r in rings]
     work = [(clear, {}), (create, {"rings": ring_rows})]
     for statement in member_statements:
-        label = _MEMBER_LABEL.search(statement).group(1)
+        labelled = _MEMBER_LABEL.search(statement)
+        assert labelled is not None, statement  # every member statement in rings.cypher names its label
+        label = labelled.group(1)
         rows = [{"ring": r.id, "id": m["id"]} for r in rings for m in r.members if m["type"] == label]
         if rows:
             work.append((statement, {"members": rows}))

@@ -85,7 +85,7 @@ def _members_html(ring: dict, evidence: pd.DataFrame, directory: Directory, name
     for m in ring["members"]:
         if m["type"] == "Card":
             holder = directory.holder.get(m["id"])
-            if holder in patients:
+            if holder is not None and holder in patients:
                 cards_of.setdefault(holder, []).append(m["id"])
             else:
                 loose.append(m["id"])
