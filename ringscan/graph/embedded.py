@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .backend import BackendError, Progress, WriteResult
 from .model import NODES, RELS, GraphFrames
@@ -207,12 +208,32 @@ class EmbeddedBackend:
                 progress("write", done, steps)
         return result
 
+    def _fills_gaps(self, label: str, frame: pd.DataFrame, props: list[str]) -> np.ndarray:
+        """Rows that give a value the stored node lacks (most rows of a new month give none)."""
+        spec = NODES[label]
+        returns = ", ".join(f"n.{p} AS {p}" for p in [spec.key, *props])
+        result = self._conn.execute(f"MATCH (n:{label}) RETURN {returns}")
+        stored = result.get_as_arrow()
+        result.close()
+        if stored.num_rows == 0:
+            return np.zeros(len(frame), dtype=bool)
+        incoming = typed(frame, {p: spec.properties[p] for p in [spec.key, *props]})
+        at = pc.index_in(incoming.column(spec.key), value_set=stored.column(spec.key).combine_chunks())
+        fills = np.zeros(len(frame), dtype=bool)
+        for p in props:
+            gap = pc.is_null(pc.take(stored.column(p), pc.fill_null(at, 0)))
+            fills |= np.asarray(pc.and_(pc.is_valid(incoming.column(p)), gap).to_numpy(zero_copy_only=False), dtype=bool)
+        return fills & np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=bool)
+
     def _complete(self, label: str, frame: pd.DataFrame) -> int:
         """Fill properties still empty on stored nodes from newly read rows."""
         spec = NODES[label]
         # Only properties that carry a value: an all-empty column has no type to bind.
         props = [p for p in spec.properties if p != spec.key and p in frame and frame[p].notna().any()]
         frame = frame.dropna(subset=props, how="all") if props else frame.iloc[0:0]
+        if frame.empty:
+            return 0
+        frame = frame[self._fills_gaps(label, frame, props)]
         if frame.empty:
             return 0
         sets = ", ".join(f"n.{p} = coalesce(n.{p}, r.{p})" for p in props)
