@@ -19,6 +19,7 @@ from ..graph.backend import Progress
 from ..messages import InputWarning, UserError
 from .readers import DATA_SUFFIXES, LINE_COL, read_header, read_table
 from .schema import TABLES, FieldSource, Mapping, MappingError, TablePlan, closest_headers, plan_table
+from .text import stripped
 from .validate import Reason, validate_table
 
 __all__ = ["Batch", "read_inputs", "resolve_inputs", "inspect_inputs", "canonical_frame"]
@@ -119,9 +120,9 @@ def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ..
     columns: dict[str, pd.Series] = {}
     for name, (source, header) in plan.fields.items():
         if header is None:
-            columns[name] = pd.Series(source.value, index=raw.index, dtype="string")
+            columns[name] = pd.Series((source.value or "").strip() or pd.NA, index=raw.index, dtype="string")
             continue
-        values = raw[header].astype("string").str.strip()
+        values = stripped(raw[header])
         values = values.mask(values.isin(na_values) | values.eq(""))
         if source.map:
             values = values.replace(source.map)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from ..messages import UserError
@@ -152,12 +153,24 @@ def _numbered(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     return frame
 
 
+def _lines(path: Path) -> int:
+    """Lines in a file (a last line without a line break counts), read in slices."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
 def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame | None:
     """The whole file through pyarrow's multi-threaded CSV reader (10-20× pandas' on millions of rows).
 
-    Used when line numbers come out right: a plain file without blank lines or
-    line breaks inside quoted cells. Otherwise (or on any parse problem) None,
-    and the pandas reader, which numbers such files and names a bad row, reads it.
+    Used when line numbers come out right: every line of the file is one row
+    (blank lines are read as rows and dropped below with their numbers kept; a
+    line break inside a quoted cell makes fewer rows than lines). Otherwise (or
+    on any parse problem) None, and the pandas reader, which numbers such files
+    and names a bad row, reads it.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -165,11 +178,6 @@ def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame
 
     if src.compression is not None:
         return None
-    data = src.path.read_bytes()
-    # A line break inside a quoted cell makes a short row below, which pyarrow refuses: the pandas reader then reads it.
-    if b"\n\n" in data or b"\n\r\n" in data:
-        return None
-    del data
     with _binary(src) as fh:
         head = io.TextIOWrapper(fh, encoding=encoding, newline="").readline()
     names = next(csv.reader([head], delimiter=delimiter), [])
@@ -178,13 +186,17 @@ def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame
     try:
         table = pv.read_csv(
             src.path,
-            read_options=pv.ReadOptions(encoding=encoding, block_size=16 << 20),
-            parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            # Arrow's own UTF-8 path skips a byte-order mark; any other encoding goes through Python's codec.
+            read_options=pv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+                                        block_size=16 << 20),
+            parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
                                               strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    lines = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    if _lines(src.path) != table.num_rows + 1:
+        return None
+    lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
     # Rows of empty cells only (",,,,"): candidates are the rows whose first cell is blank, usually none.
     empty = pc.equal(pc.utf8_trim_whitespace(table.column(0)), "") if table.num_columns else None
     if empty is not None and pc.any(empty).as_py():

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .readers import LINE_COL
 from .schema import TABLES
+from .text import has_control
 
 __all__ = ["REJECT_COLUMNS", "Reason", "validate_table", "parse_times", "has_time_of_day", "row_hashes",
            "rejects_frame"]
@@ -40,9 +41,6 @@ class Reason:
     CONTROL_CHARACTER = "control_character"
 
 
-# NUL and the other control characters no export means (tab, line breaks allowed): they
-# end strings early in C tools, hide text in pages and spreadsheets, and are never data.
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 
@@ -142,33 +140,28 @@ def numbers(values: pd.Series) -> pd.Series:
         return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
-def _has_control(series: pd.Series) -> pd.Series:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
-    found = pc.fill_null(pc.match_substring_regex(array, _CONTROL), False)
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=series.index)
-
-
 def _blank(series: pd.Series) -> pd.Series:
-    return series.isna() | (series.astype("string").str.strip() == "")
+    return series.isna() | (series.astype("string") == "")
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
-    return frame[column].astype("string").str.strip().replace("", pd.NA)
+    return frame[column].astype("string").replace("", pd.NA)
 
 
 def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split one canonicalised table into (canonical rows, rejects)."""
+    """Split one canonicalised table into (canonical rows, rejects).
+
+    ``raw`` is what ingest's ``canonical_frame`` makes of a file: canonical
+    column names, cells already stripped, missing cells empty.
+    """
     checker = _Checker(raw, file, table)
     for column in _ID_FIELDS[table]:
         checker.check(_blank(raw[column]), column, Reason.MISSING_ID, f"required id `{column}` is empty")
     for column in TABLES[table].columns:
         if column in raw.columns:
-            checker.check(_has_control(raw[column]), column, Reason.CONTROL_CHARACTER,
+            checker.check(has_control(raw[column]), column, Reason.CONTROL_CHARACTER,
                           f"`{column}` holds a control character (NUL, escape, …)")
     good = pd.DataFrame(index=raw.index)
     # Every canonical column exists afterwards, empty where the file lacks it.
