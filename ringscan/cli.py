@@ -292,6 +292,8 @@ def load(
         for reason, count in sorted(report.by_reason.items()):
             out.print(cli_text(lang, "rejected_reason", count=count, reason=reason))
         out.print(cli_text(lang, "rejects_file", path=report.rejects_path))
+        if report.resumed:
+            out.print(cli_text(lang, "load_resumed"))
     if over_limit:
         raise Failure(over_limit, exit_code=REJECTS_ABOVE_LIMIT)
 
@@ -325,6 +327,8 @@ def stats(db: DbOpt = None, backend: BackendOpt = None, as_json: JsonOpt = False
     s = result["settlements"]
     out.print(cli_text(lang, "period", first=s["first_day"] or "-", last=s["last_day"] or "-", total=s["medfee_sumamt"],
                        fund=s["fund_pay"], refunds=s["refunds"]))
+    for load in result["unfinished_loads"]:
+        out.print(cli_text(lang, "unfinished_load", load_id=load["load_id"], started=load["started"]))
 
 
 RulesOpt = Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra folder of .cypher rule files (repeatable).")]

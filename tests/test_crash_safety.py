@@ -85,6 +85,31 @@ def test_a_killed_load_run_again_holds_what_a_clean_load_holds(small_district, c
     assert _content(db) == _content(clean_db)
 
 
+def test_a_load_that_left_nodes_without_relationships_is_completed_by_the_next(small_district, clean, tmp_path):
+    """What a store written in batches (Neo4j) keeps of a killed load: some tables, not others.
+
+    The killed load's journal row stays unfinished and ``stats`` lists it; the
+    next load resumes, writing stored rows again, so every relationship the
+    killed load left out is there afterwards.
+    """
+    from ringscan.graph.journal import begin_load
+    from ringscan.graph.model import GraphFrames
+    from ringscan.ingest.load import stage_files
+
+    clean_db, _ = clean
+    files = sorted(small_district.glob("*.csv"))
+    db = tmp_path / "graph.lbdb"
+    with EmbeddedBackend(db) as store:
+        begin_load(store, "killed", [str(f.resolve()) for f in files])
+        _, _, graph = stage_files(files, store)
+        store.write(GraphFrames(nodes=graph.nodes, rels={}))  # the batches that committed before the kill
+        unfinished = graph_stats(store)["unfinished_loads"]
+        assert [row["load_id"] for row in unfinished] == ["killed"]
+        report = load_files(files, store)
+    assert report.resumed and report.duplicates == 0
+    assert _content(db) == _content(clean_db)
+
+
 def test_rings_after_a_killed_load_equal_a_clean_load(small_district, clean, tmp_path):
     from ringscan.rules.catalogue import load_catalogue
     from ringscan.scan import run_scan

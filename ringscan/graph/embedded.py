@@ -147,6 +147,14 @@ class EmbeddedBackend:
         a, b = NODES[src].key, NODES[dst].key
         return self.column(f"MATCH (x:{src})-[:`{rel}`]->(y:{dst}) RETURN x.{a} + '{_PAIR_SEP}' + y.{b} AS k")
 
+    def _missing_pairs(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` whose (from, to) pair the store does not hold yet."""
+        pairs = self._pairs(rel, src, dst)
+        if pairs is None:
+            return frame
+        joined = frame["from"].astype("string") + _PAIR_SEP + frame["to"].astype("string")
+        return frame[~is_in(joined, pairs)]
+
     def _copy(self, target: str, table: pa.Table, options: str = "") -> None:
         """Bulk-copy ``table`` in slices of ``COPY_ROWS`` rows (one giant in-memory COPY can hang the engine)."""
         for start in range(0, table.num_rows, COPY_ROWS):
@@ -193,12 +201,15 @@ class EmbeddedBackend:
                 stored = self.column("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn") \
                     if self.count("()-[n:INCLUDES]->()") else None
                 fresh = frame if stored is None else frame[~is_in(frame["feedetl_sn"], stored)]
+            elif src == "Settlement" and new_settlements is not None:
+                new = is_in(frame["from"], new_settlements)
+                # Rows of settlements already stored come only with a resumed load (graph/journal.py):
+                # add the relationships the store lacks. A normal load never reads the stored pairs.
+                fresh = frame if new.all() else pd.concat([frame[new], self._missing_pairs(rel, src, dst, frame[~new])])
             elif src == "Settlement":
-                fresh = frame if new_settlements is None else frame[is_in(frame["from"], new_settlements)]
+                fresh = frame
             else:
-                pairs = self._pairs(rel, src, dst)
-                joined = frame["from"].astype("string") + _PAIR_SEP + frame["to"].astype("string")
-                fresh = frame if pairs is None else frame[~is_in(joined, pairs)]
+                fresh = self._missing_pairs(rel, src, dst, frame)
             if len(fresh):
                 types = {"from": "STRING", "to": "STRING", **RELS[rel].properties}
                 self._copy(f"`{rel}`", typed(fresh, types), f" (from='{src}', to='{dst}')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .backend import GraphBackend
+from .journal import unfinished_loads
 from .model import NODES, RELS
 
 __all__ = ["graph_stats", "day_to_date"]
@@ -41,4 +42,6 @@ def graph_stats(backend: GraphBackend) -> dict:
             "fund_pay": round(_number(money["fund"]), 2),
             "refunds": int(_number(money["refunds"])),
         },
+        # Loads that started and never finished (killed): the next load on this store resumes them.
+        "unfinished_loads": unfinished_loads(backend).to_dict("records"),
     }

@@ -17,11 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..graph.backend import GraphBackend, Progress
+from ..graph.journal import begin_load, finish_load, unfinished_loads
 from ..graph.model import NODES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, same_values, typed
 from .inputs import read_inputs
 from .readers import LINE_COL
-from .rejects import append_rejects
+from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
 from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes
 
@@ -43,6 +44,8 @@ class LoadReport:
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     rejects_path: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage: read, dedupe, graph, write
+    load_id: str = ""  # in the store's load journal and on this load's rejects
+    resumed: bool = False  # an earlier load had not finished: stored rows were written again
 
     @property
     def reject_rate(self) -> float:
@@ -51,7 +54,8 @@ class LoadReport:
     def as_dict(self) -> dict:
         return {"read": self.read, "loaded": self.loaded, "rejected": self.rejected,
                 "duplicates": self.duplicates, "by_reason": dict(sorted(self.by_reason.items())),
-                "files": self.files, "written": self.written, "rejects_file": self.rejects_path}
+                "files": self.files, "written": self.written, "rejects_file": self.rejects_path,
+                "load_id": self.load_id, "resumed": self.resumed}
 
 
 def _stored_rows(backend: GraphBackend, label: str, keys: pd.Series, props: list[str]) -> tuple[pa.Table, np.ndarray]:
@@ -156,8 +160,19 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
                rejects_path: Path | None = None, max_amount: float = 5_000_000.0,
                progress: Progress | None = None,
                ) -> LoadReport:
-    """Read, validate and write ``paths`` into ``backend``; returns the accounting."""
-    report, rejects, graph = stage_files(paths, backend, mapping=mapping, max_amount=max_amount, progress=progress)
+    """Read, validate and write ``paths`` into ``backend``; returns the accounting.
+
+    The load is journalled in the store (graph/journal.py): if an earlier load
+    never finished, this one resumes, writing rows already stored again so
+    that what the killed load left out is filled in.
+    """
+    files = [str(Path(p).resolve()) for p in paths]
+    resume = not unfinished_loads(backend).empty
+    report, rejects, graph = stage_files(paths, backend, mapping=mapping, max_amount=max_amount,
+                                         progress=progress, resume=resume)
+    report.load_id = new_load_id()
+    report.resumed = resume
+    begin_load(backend, report.load_id, files)
     started = time.perf_counter()
     written = backend.write(graph, progress=progress)
     report.seconds["write"] = time.perf_counter() - started
@@ -165,14 +180,19 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     # After the store committed: a load killed before this point is rerun whole and
     # finds the same rejects again, so none is lost and none is written twice.
     if rejects_path is not None:
-        report.rejects_path = str(append_rejects(rejects_path, rejects))
+        report.rejects_path = str(append_rejects(rejects_path, rejects, report.load_id))
+    finish_load(backend, report.load_id, files)
     return report
 
 
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
-                max_amount: float = 5_000_000.0, progress: Progress | None = None,
+                max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
                 ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
-    """Everything a load does before writing: the accounting, the rejects and the graph rows to add."""
+    """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
+
+    ``resume``: an earlier load did not finish, so rows already stored are kept
+    for the write (and counted as loaded) rather than counted as duplicates.
+    """
     mapping = mapping or Mapping()
     started = time.perf_counter()
     batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress)
@@ -190,14 +210,14 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        stored = _stored_keys(backend, table)
+        stored = None if resume else _stored_keys(backend, table)
         if table == "settlements":
             stored_settlements = stored
         kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":
-            if "settlements" not in frames:
+            if "settlements" not in frames or resume:
                 stored_settlements = _stored_keys(backend, "settlements")
             known = is_in(kept["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
                 else np.zeros(len(kept), dtype=bool)

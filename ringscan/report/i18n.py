@@ -167,6 +167,8 @@ _CLI = {
         "generated": "已生成 {settlements:,} 条结算, {patients:,} 名参保人, 植入 {rings} 个团伙和 {benign} 个正常对照组 → {out}",
         "load_title": "数据加载", "read": "读取", "loaded": "已加载", "rejected": "拒收", "duplicates": "重复",
         "rejected_reason": "  拒收 {count:,} 行 × {reason}", "rejects_file": "拒收明细: {path}",
+        "load_resumed": "上次加载未完成 (被中断), 本次已补全: 库中已有的行重新写入, 计为已加载",
+        "unfinished_load": "未完成的加载 {load_id} (开始于 {started}): 再次运行同样的加载即可补全",
         "reject_rate": "{rejected:,}/{read:,} 行被拒收 ({rate:.1%}), 超过允许的 {limit:.1%}; 见 {path} (可用 --max-reject-rate 放宽)",
         "graph_title": "图数据库 ({backend})", "kind": "类别", "name": "名称", "count": "数量",
         "node": "节点", "relationship": "关系",
@@ -185,6 +187,9 @@ _CLI = {
                      "{benign} benign groups to {out}",
         "load_title": "load", "read": "read", "loaded": "loaded", "rejected": "rejected", "duplicates": "duplicates",
         "rejected_reason": "  rejected {count:,} × {reason}", "rejects_file": "rejects: {path}",
+        "load_resumed": "an earlier load had not finished (it was interrupted); this one completed it: "
+                        "rows already stored were written again and count as loaded",
+        "unfinished_load": "unfinished load {load_id} (started {started}): run the same load again to complete it",
         "reject_rate": "{rejected:,} of {read:,} rows rejected ({rate:.1%}), above the allowed {limit:.1%}; "
                        "see {path} (raise --max-reject-rate to accept)",
         "graph_title": "graph ({backend})", "kind": "kind", "name": "name", "count": "count",

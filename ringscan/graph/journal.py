@@ -1,0 +1,50 @@
+"""The load journal: which loads a store saw start and which it saw finish.
+
+The embedded store writes a load in one transaction, so a killed load leaves
+no data behind, only its journal row. Neo4j writes in batches of
+transactions, so a killed load there leaves the batches it committed: nodes
+whose relationships were never written. Either way the journal says so
+(``stats`` lists unfinished loads), and the next load on that store runs in
+*resume* mode: rows already stored are written again instead of being counted
+as duplicates (every write is idempotent: the embedded store adds only what it
+lacks, Neo4j MERGEs), so what the killed load missed is filled in. A load
+finishes its own journal row, and those of unfinished loads of the same files.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from .bookkeeping import Table, ensure_tables, read_table, write_all
+
+__all__ = ["LOADS", "begin_load", "finish_load", "unfinished_loads"]
+
+LOADS = Table("RingscanLoad", "load_id", {
+    "load_id": "STRING", "started": "STRING", "finished": "STRING", "files": "STRING",
+})
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def unfinished_loads(backend) -> pd.DataFrame:
+    """Loads that started and never finished (load_id, started, files as a JSON list), oldest first."""
+    frame = read_table(backend, LOADS, "WHERE n.finished = ''")
+    return frame.sort_values(["started", "load_id"]).reset_index(drop=True)
+
+
+def begin_load(backend, load_id: str, files: list[str]) -> None:
+    ensure_tables(backend, [LOADS])
+    row = {"load_id": load_id, "started": _now(), "finished": "", "files": json.dumps(sorted(files))}
+    write_all(backend, [(LOADS.create_rows(), {"rows": [row]})])
+
+
+def finish_load(backend, load_id: str, files: list[str]) -> None:
+    """Mark this load finished, and earlier unfinished loads of the same files (this load completed them)."""
+    same = unfinished_loads(backend)
+    ids = [load_id, *same.loc[same["files"] == json.dumps(sorted(files)), "load_id"]]
+    write_all(backend, [(f"UNWIND $ids AS id MATCH (n:{LOADS.label} {{load_id: id}}) SET n.finished = $at",
+                         {"ids": ids, "at": _now()})])
