@@ -37,7 +37,7 @@ def test_static_maps_of_a_scan_have_no_overlapping_labels_or_nodes(hostile_scan:
         _no_overlaps(path.read_text(encoding="utf-8"), path.name)
 
 
-@pytest.mark.parametrize("people,places", [(1, 1), (3, 1), (10, 1), (50, 2), (149, 2)])
+@pytest.mark.parametrize("people,places", [(1, 1), (3, 1), (10, 1), (50, 2), (120, 2), (149, 2)])
 def test_rings_of_3_to_300_members_lay_out_without_overlaps(people: int, places: int):
     ring, links, evidence, directory, names = synthetic_ring(people, places, seed=people)
     started = time.perf_counter()

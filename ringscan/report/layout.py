@@ -140,7 +140,35 @@ def _separate(xy: np.ndarray, wh: np.ndarray, mass: np.ndarray, pad: float, seed
         xy[:, 0] += step.sum(axis=1) / np.sqrt(crowd[:, 0])
         step = np.where(hit & ~along_x, (oy + 0.5) * sy, 0.0) * share
         xy[:, 1] += step.sum(axis=1) / np.sqrt(crowd[:, 0])
-    raise RuntimeError("map layout: overlaps remain after separation")  # not seen up to 300 members
+    return _place_greedily(xy, wh, mass, pad)
+
+
+def _place_greedily(xy: np.ndarray, wh: np.ndarray, mass: np.ndarray, pad: float) -> np.ndarray:
+    """Where pushing pairs apart does not settle (rare: a crowd that keeps trading places), place the
+    boxes one by one, heaviest first, each at its spot or the nearest free one on a widening spiral."""
+    out = xy.copy()
+    placed: list[int] = []
+
+    def free(i: int, x: float, y: float) -> bool:
+        if not placed:
+            return True
+        j = np.array(placed)
+        return not ((np.abs(out[j, 0] - x) < (wh[j, 0] + wh[i, 0]) / 2 + pad) &
+                    (np.abs(out[j, 1] - y) < (wh[j, 1] + wh[i, 1]) / 2 + pad)).any()
+
+    step = max(float(wh[:, 1].min()), 4.0) / 2
+    for i in np.argsort(-mass, kind="stable").tolist():
+        x0, y0 = out[i]
+        ring = 0
+        while not free(i, *out[i]):
+            ring += 1
+            for a in np.linspace(0, 2 * math.pi, 8 * ring, endpoint=False):
+                x, y = x0 + ring * step * math.cos(a), y0 + ring * step * math.sin(a)
+                if free(i, x, y):
+                    out[i] = (x, y)
+                    break
+        placed.append(i)
+    return out
 
 
 def overlapping(boxes: list[Box], *, pad: float = 0.0) -> list[tuple[int, int]]:
