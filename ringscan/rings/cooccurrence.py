@@ -88,7 +88,8 @@ def _profile(events: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray
     bins, width_s, period_s = _BINS[scale.profile]
     t = events["t"].to_numpy()
     place = events["_p"].to_numpy()
-    span = events.groupby("_p")["t"].agg(lambda x: x.max() - x.min()).to_numpy()
+    by_place = events.groupby("_p")["t"]
+    span = (by_place.max() - by_place.min()).to_numpy()
     if scale.profile == "flat":
         # One bin as wide as the place's active span (at least one unit).
         h = np.ones(len(events))
@@ -96,8 +97,9 @@ def _profile(events: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray
         return h, 1.0 / width
     assert width_s is not None and period_s is not None  # only the flat profile has no bins
     phase = ((t * scale.unit_s) % period_s) // width_s
-    counts = pd.crosstab(place, phase).reindex(columns=range(bins), fill_value=0)
-    share = counts.to_numpy() / counts.to_numpy().sum(axis=1, keepdims=True)
+    places = int(place.max()) + 1
+    counts = np.bincount(place * bins + phase.astype(np.int64), minlength=places * bins).reshape(places, bins)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     h = share[place, phase.astype(int)]
     periods = np.maximum((span * scale.unit_s + scale.unit_s) / period_s, 1.0)
     width = width_s / scale.unit_s
@@ -117,12 +119,21 @@ def _usual_traffic(events: pd.DataFrame, scale: Scale, trim: float) -> np.ndarra
     frame = pd.DataFrame({"p": events["_p"].to_numpy(), "period": period})
     counts = frame.groupby(["p", "period"]).size()
     out = np.zeros(int(frame["p"].max()) + 1)
-    for p, per in counts.groupby(level=0):
-        values = per.to_numpy()
-        span = int(per.index.get_level_values(1).max() - per.index.get_level_values(1).min() + 1)
-        everything = np.sort(np.concatenate([values, np.zeros(span - len(values))]))
-        quiet = everything[: max(1, int(np.ceil(len(everything) * (1 - trim))))]
-        out[p] = max(quiet.mean(), 1.0 / span) * span
+    p = counts.index.get_level_values(0).to_numpy()
+    values = counts.to_numpy().astype(float)
+    periods = counts.index.get_level_values(1).to_numpy()
+    first, last = pd.Series(periods).groupby(p).agg(["min", "max"]).to_numpy().T
+    places = np.unique(p)
+    span = (last - first + 1).astype(np.int64)
+    # Each place's periods with events, sorted; the empty ones (zeros) come first in its sorted list.
+    keep = np.maximum(1, np.ceil(span * (1 - trim)).astype(np.int64))  # quietest periods kept
+    zeros = span - np.bincount(np.searchsorted(places, p), minlength=len(places))
+    order = np.lexsort((values, p))
+    sorted_values, sorted_p = values[order], np.searchsorted(places, p[order])
+    rank = np.arange(len(order)) - np.searchsorted(sorted_p, sorted_p, side="left") + zeros[sorted_p]
+    kept = rank < keep[sorted_p]
+    total = np.bincount(sorted_p, weights=np.where(kept, sorted_values, 0.0), minlength=len(places))
+    out[places] = np.maximum(total / keep, 1.0 / span) * span
     return out
 
 
@@ -171,7 +182,8 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
     # Only actors seen on min_repeats distinct days can meet that often; the
     # pairs at risk are the pairs of such actors who share a place.
     active = ev.groupby("_a")["rep"].transform("nunique") >= min_repeats
-    ev = ev[active.to_numpy()].sort_values(["_p", "t"], kind="stable").reset_index(drop=True)
+    ev = ev.loc[active.to_numpy(), ["_p", "_a", "t", "rep", "_h", "setl_id"]]
+    ev = ev.sort_values(["_p", "t"], kind="stable").reset_index(drop=True)
     sharing = ev.groupby("_p")["_a"].nunique().to_numpy().astype(float)
     at_risk = max(float((sharing * (sharing - 1) / 2).sum()), 1.0)
     i, j = _window_pairs(ev["_p"].to_numpy(), ev["t"].to_numpy(), window)

@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..graph.typed import is_in
 from ..rules.catalogue import Rule
 from ..rules.run import RuleOutput
 from .cooccurrence import SCALES, bursts, cooccurrence_pairs
@@ -76,14 +77,25 @@ def split_key(key: str) -> tuple[str, str]:
     return kind, ident
 
 
-def _actors(frame: pd.DataFrame, holders: dict[str, str], type_col: str, id_col: str) -> pd.Series:
+class _Holders:
+    """Card → holder as Arrow arrays, built once per scan rather than once per rule and column."""
+
+    def __init__(self, holders: dict[str, str]):
+        self.cards = pa.array(list(holders), type=pa.string())
+        self.people = pa.array(list(holders.values()), type=pa.string())
+
+
+def _text(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _actors(frame: pd.DataFrame, holders: _Holders, type_col: str, id_col: str) -> pd.Series:
     """``Type|id`` per row, a card with a known holder as ``Patient|holder`` (vectorised with pyarrow)."""
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="string")
-    ids = pa.array(frame[id_col].astype("string").to_numpy(na_value=None), type=pa.string())
-    kinds = pa.array(frame[type_col].astype("string").to_numpy(na_value=None), type=pa.string())
-    at = pc.index_in(ids, value_set=pa.array(list(holders), type=pa.string()))
-    holder = pa.array(list(holders.values()), type=pa.string()).take(at)
+    ids, kinds = _text(frame[id_col]), _text(frame[type_col])
+    holder = holders.people.take(pc.index_in(ids, value_set=holders.cards))
     held = pc.and_kleene(pc.equal(kinds, "Card"), pc.is_valid(holder))
     out = pc.if_else(held, pc.binary_join_element_wise("Patient", holder, "|"),
                      pc.binary_join_element_wise(kinds, ids, "|"))
@@ -92,10 +104,10 @@ def _actors(frame: pd.DataFrame, holders: dict[str, str], type_col: str, id_col:
     return actors
 
 
-def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str, str], scheduled: set[str],
+def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: _Holders, scheduled: pa.Array,
                  p: EvidenceParams, episodes: dict, visits: dict) -> tuple[list[pd.DataFrame], int]:
     """Repeat and burst links of one events rule; fills ``episodes`` and ``visits`` (see EvidenceLinks)."""
-    rows = rows[~rows["setl_id"].isin(scheduled)].dropna(subset=["entity_id", "place", "t", "rep"])
+    rows = rows[~is_in(rows["setl_id"], scheduled)].dropna(subset=["entity_id", "place", "t", "rep"])
     if rows.empty:
         return [], 0
     ev = pd.DataFrame({"actor": _actors(rows, holders, "entity_type", "entity_id"), "place": rows["place"].astype(str),
@@ -132,7 +144,8 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str
     found = bursts(ev, scale=scale, window=window, min_size=int(params.get("burst_min_size", p.burst_min_size))) \
         if params.get("bursts", True) else pd.DataFrame()
     if len(found):
-        actor_of = dict(zip(ev["setl_id"], ev["actor"]))
+        cited = ev[is_in(ev["setl_id"], pa.array(sorted(set().union(*found["evidence"])), type=pa.string()))]
+        actor_of = dict(zip(cited["setl_id"], cited["actor"]))
         rows_out = []
         for burst in found.itertuples(index=False):
             by_actor: dict[str, list[str]] = {}
@@ -156,7 +169,7 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str
     return out, active
 
 
-def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[str, str]) -> list[pd.DataFrame]:
+def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: _Holders) -> list[pd.DataFrame]:
     ep = ExcessParams(**{k: params[k] for k in ("min_ratio", "min_surprise", "rate", "per_fill") if k in params})
     rows = rows.assign(entity_id=_actors(rows, holders, "entity_type", "entity_id"), entity_type="")
     found = hub_excess(rows, ep)
@@ -185,7 +198,7 @@ def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: dict[st
                          )]
 
 
-def _identifier_links(rows: pd.DataFrame, holders: dict[str, str]) -> list[pd.DataFrame]:
+def _identifier_links(rows: pd.DataFrame, holders: _Holders) -> list[pd.DataFrame]:
     if rows.empty:
         return []
     a = _actors(rows, holders, "a_type", "a_id")
@@ -202,6 +215,8 @@ def evidence_links(output: RuleOutput, rules: list[Rule], holders: dict[str, str
                    params: EvidenceParams = EvidenceParams()) -> EvidenceLinks:
     """Actor–actor links from every rule's output (see module docstring)."""
     by_id = {r.id: r for r in rules}
+    lookup = _Holders(holders)
+    care = pa.array(sorted(scheduled), type=pa.string())
     parts: list[pd.DataFrame] = []
     at_risk: dict[str, int] = {}
     episodes: dict[str, dict] = {}
@@ -211,11 +226,11 @@ def evidence_links(output: RuleOutput, rules: list[Rule], holders: dict[str, str
             rule = by_id[rule_id]
             bound = output.params.get(rule_id, rule.params)
             if kind == "events":
-                made, at_risk[rule_id] = _event_links(rule, bound, rows, holders, scheduled, params, episodes, visits)
+                made, at_risk[rule_id] = _event_links(rule, bound, rows, lookup, care, params, episodes, visits)
             elif kind == "observations":
-                made = _excess_links(rule, bound, rows, holders)
+                made = _excess_links(rule, bound, rows, lookup)
             else:
-                made = _identifier_links(rows, holders)
+                made = _identifier_links(rows, lookup)
             parts += [m.assign(rule=rule.id, family=rule.family, level=rule.level) for m in made]
     links = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
     links = links[links["a"] != links["b"]].reindex(columns=_COLUMNS)

@@ -92,91 +92,105 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     """
     columns = ["entity_type", "entity_id", "hub_type", "hub_id", "peer_group", "observed", "expected", "surprise",
                "surprise_corrected", "hub_surprise", "members", "evidence"]
-    rows = _one_row_per_person_and_hub(rows)
+    # Rows without a person, hub or peer group say nothing about anyone.
+    rows = rows.dropna(subset=["entity_id", "hub_type", "hub_id", "peer_group"])
+    rows = _one_row_per_person_and_hub(_coded(rows))
     rows = rows[(rows["exposure"] > 0) & rows["observed"].notna()].copy()
     if rows.empty:
         return pd.DataFrame(columns=columns)
+    # Grouping below is on integer codes (_e person, _g peer group, _h hub): the
+    # same groups as the text columns, without hashing millions of strings each time.
     rows["units"] = rows["observed"].astype(float)
     if params.per_fill:
-        fills = rows["evidence"].map(lambda e: max(len(e), 1)).astype(float)
-        unit = (rows["observed"] / fills).groupby(rows["peer_group"]).transform("median")
+        fills = np.fromiter((max(len(e), 1) for e in rows["evidence"]), dtype=float, count=len(rows))
+        unit = (rows["observed"] / fills).groupby(rows["_g"]).transform("median")
         rows["units"] = (rows["observed"] / unit.where(unit > 0, 1.0)).round()
-    hub = ["hub_type", "hub_id"]
     if params.rate == "given":
         rows["expected"] = rows["exposure"].astype(float)
     elif params.rate == "share":
         # exposure is the hub's share of the group's people: spread them by it.
-        people_in = rows.groupby("peer_group")["entity_id"].transform("nunique")
+        people_in = rows.groupby("_g")["_e"].transform("nunique")
         rows["expected"] = rows["exposure"].astype(float) * people_in
     else:
-        rows["expected"] = rows["peer_group"].map(_peer_rates(rows, hub, params.peer_quantile)) * rows["exposure"]
+        rows["expected"] = rows["_g"].map(_peer_rates(rows, params.peer_quantile)) * rows["exposure"]
     here = poisson_surprise(rows["units"].to_numpy(), rows["expected"].to_numpy())
     # A person's total in the peer group over every hub: the same patients
     # collecting a drug from two doctors, a holder refunding at two pharmacies.
-    person = rows.groupby(["entity_id", "peer_group"])[["units", "expected"]].transform("sum")
+    by_person = rows.groupby(["_e", "_g"])
+    person = by_person[["units", "expected"]].transform("sum")
     if "t_first" in rows and rows["t_first"].notna().all():
         # Exposure is time: two doctors at once cover the same days, not twice as many.
         covered = _covered(rows)
-        person["expected"] = person["expected"] * covered / rows.groupby(["entity_id", "peer_group"])[
-            "exposure"].transform("sum")
+        person["expected"] = person["expected"] * covered / by_person["exposure"].transform("sum")
     overall = poisson_surprise(person["units"].to_numpy(), person["expected"].to_numpy())
     rows["surprise"] = np.minimum(np.maximum(here, overall), params.max_surprise)
-    people = np.log10(rows.groupby("peer_group")["entity_id"].transform("nunique").to_numpy())
+    people = np.log10(rows.groupby("_g")["_e"].transform("nunique").to_numpy())
     rows["surprise_corrected"] = np.minimum(overall, params.max_surprise) - people
-    looked_at = np.log10(rows.groupby(hub)["entity_id"].transform("size").to_numpy())
+    looked_at = np.log10(rows.groupby("_h")["_e"].transform("size").to_numpy())
     # Anomalous at a hub: beyond the people looked at there, or beyond everyone in the peer group.
     floor = -np.inf if params.min_surprise is None else params.min_surprise
     rows["anomalous"] = (rows["units"] > 0) & (
         ((rows["units"] >= params.min_ratio * rows["expected"]) & (here - looked_at >= floor))
         | ((person["units"] >= params.min_ratio * person["expected"]) & (overall - people >= floor)))
-    totals = rows.groupby(hub)[["units", "expected"]].sum()
+    totals = rows.groupby("_h")[["units", "expected"]].sum()
     if "hub_exposure" in rows and rows["hub_exposure"].notna().any():
         # The rule knows the hub's expectation (people who could have shown up but did not).
-        given = rows.groupby(hub)["hub_exposure"].max()
+        given = rows.groupby("_h")["hub_exposure"].max()
         totals["expected"] = given.where(given.notna(), totals["expected"])
     n_hubs = max(len(totals), 1)
     by_units = poisson_surprise(totals["units"].to_numpy(), totals["expected"].to_numpy())
     # Or: far more of the hub's people are anomalous than the peer group's share of
     # anomalous people gives (each person's own count may be ordinary there, as when
     # patients fill a drug at two hospitals).
-    share = rows.groupby("peer_group").apply(
-        lambda g: g.loc[g["anomalous"], "entity_id"].nunique() / max(g["entity_id"].nunique(), 1),
-        include_groups=False)
-    rows["_share"] = rows["peer_group"].map(share)
-    people_at = rows.groupby(hub).agg(n=("entity_id", "nunique"), share=("_share", "mean"))
-    flagged = rows[rows["anomalous"]].groupby(hub)["entity_id"].nunique()
+    anomalous = rows[rows["anomalous"]]
+    group_people = rows.groupby("_g")["_e"].nunique()
+    share = (anomalous.groupby("_g")["_e"].nunique().reindex(group_people.index, fill_value=0)
+             / group_people.clip(lower=1))
+    rows["_share"] = rows["_g"].map(share)
+    people_at = rows.groupby("_h").agg(n=("_e", "nunique"), share=("_share", "mean"))
+    flagged = anomalous.groupby("_h")["_e"].nunique()
     people_at["x"] = flagged.reindex(people_at.index).fillna(0)
     by_people = poisson_surprise(people_at["x"].to_numpy(), (people_at["n"] * people_at["share"]).to_numpy())
     totals["hub_surprise"] = np.maximum(by_units, pd.Series(by_people, index=people_at.index)
                                         .reindex(totals.index).to_numpy()) - np.log10(n_hubs)
-    anomalous = rows[rows["anomalous"]]
-    out = anomalous.join(totals["hub_surprise"], on=hub)
+    out = anomalous.join(totals["hub_surprise"], on="_h")
     out = out[out["hub_surprise"] > 0]
-    out["members"] = out.groupby(hub)["entity_id"].transform("nunique")
+    out["members"] = out.groupby("_h")["_e"].transform("nunique")
     out = out[out["members"] >= 2]
-    return out.reindex(columns=columns).sort_values(hub + ["entity_type", "entity_id"], kind="stable") \
-        .reset_index(drop=True)
+    return out.reindex(columns=columns).sort_values(["hub_type", "hub_id", "entity_type", "entity_id"],
+                                                     kind="stable").reset_index(drop=True)
+
+
+def _coded(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with integer codes: _t entity type, _e person, _g peer group, _h hub (type and id)."""
+    kind = pd.factorize(rows["hub_type"])[0].astype(np.int64)
+    hub_id = pd.factorize(rows["hub_id"])[0].astype(np.int64)
+    return rows.assign(_t=pd.factorize(rows["entity_type"])[0], _e=pd.factorize(rows["entity_id"])[0],
+                       _g=pd.factorize(rows["peer_group"])[0],
+                       _h=pd.factorize(kind * (int(hub_id.max(initial=0)) + 1) + hub_id)[0])
 
 
 def _one_row_per_person_and_hub(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of one person at one hub in one peer group add up (a rule may return counts and
     exposures as separate row sets, united)."""
-    key = ["entity_type", "entity_id", "hub_type", "hub_id", "peer_group"]
+    key = ["_t", "_e", "_h", "_g"]
     if not rows.duplicated(key).any():
         return rows
     extra = {c: "max" for c in ("hub_exposure", "t_first") if c in rows}
+    text = {c: (c, "first") for c in ("entity_type", "entity_id", "hub_type", "hub_id", "peer_group")}
     summed = rows.groupby(key, as_index=False, sort=False).agg(
-        observed=("observed", "sum"), exposure=("exposure", "sum"), **{c: (c, how) for c, how in extra.items()})
+        **text, observed=("observed", "sum"), exposure=("exposure", "sum"),
+        **{c: (c, how) for c, how in extra.items()})
     # Evidence lists: only the rows that carry some (few, when exposures come as their own rows).
-    carrying = rows[rows["evidence"].map(len) > 0]
+    carrying = rows[np.fromiter(map(len, rows["evidence"]), dtype=np.int64, count=len(rows)) > 0]
     lists = carrying.groupby(key, sort=False)["evidence"].agg(lambda e: sorted(set(chain.from_iterable(e))))
     summed = summed.join(lists, on=key)
-    summed["evidence"] = summed["evidence"].map(lambda e: e if isinstance(e, list) else [])
+    summed["evidence"] = [e if isinstance(e, list) else [] for e in summed["evidence"]]
     return summed
 
 
-def _peer_rates(rows: pd.DataFrame, hub: list[str], quantile: float) -> pd.Series:
-    """Per peer group: the rate of its quieter hubs.
+def _peer_rates(rows: pd.DataFrame, quantile: float) -> pd.Series:
+    """Per peer group (``_g``): the rate of its quieter hubs.
 
     The exposure-weighted ``quantile`` of the group's hub rates (each hub's
     ``Σ units / Σ exposure``), over the hubs large enough to expect at least one
@@ -184,10 +198,10 @@ def _peer_rates(rows: pd.DataFrame, hub: list[str], quantile: float) -> pd.Serie
     by honesty): fraud concentrated in a few hubs, or spread over half the
     hospitals of a district, does not raise the baseline it is judged against.
     """
-    per_hub = rows.groupby([*hub, "peer_group"])[["units", "exposure"]].sum().reset_index()
+    per_hub = rows.groupby(["_h", "_g"])[["units", "exposure"]].sum().reset_index()
     per_hub["rate"] = per_hub["units"] / per_hub["exposure"]
     out = {}
-    for group, hubs in per_hub.groupby("peer_group", sort=False):
+    for group, hubs in per_hub.groupby("_g", sort=False):
         pooled = float(hubs["units"].sum() / hubs["exposure"].sum())
         sized = hubs[hubs["exposure"] * pooled >= 1.0]
         if sized.empty:
@@ -202,8 +216,9 @@ def _peer_rates(rows: pd.DataFrame, hub: list[str], quantile: float) -> pd.Serie
 
 def _covered(rows: pd.DataFrame) -> pd.Series:
     """Per row: the length of the union of its person's intervals ``[t_first, t_first + exposure]`` in the group."""
-    spans = rows.assign(end=rows["t_first"] + rows["exposure"]).sort_values(["entity_id", "peer_group", "t_first"])
-    key = [spans["entity_id"], spans["peer_group"]]
+    spans = rows[["_e", "_g", "t_first", "exposure"]].assign(end=rows["t_first"] + rows["exposure"])
+    spans = spans.sort_values(["_e", "_g", "t_first"], kind="stable")
+    key = [spans["_e"], spans["_g"]]
     reach = spans.groupby(key)["end"].cummax()
     prior = reach.groupby(key).shift()
     start = np.maximum(spans["t_first"], prior.fillna(-np.inf))

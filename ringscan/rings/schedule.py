@@ -78,9 +78,12 @@ def scheduled_settlements(settlements: pd.DataFrame, params: ScheduleParams = Sc
     week = days["setl_day"] // 7
     weekday = days["setl_day"] % 7
     per_week = days.assign(_w=week).groupby(["_k", "_w"]).size()
-    weeks_spanned = week.groupby(days["_k"]).agg(lambda w: w.max() - w.min() + 1)
-    top_days = weekday.groupby([days["_k"], weekday]).size().groupby(level=0).apply(
-        lambda c: c.nlargest(params.timetable_days).sum())
+    by_week = week.groupby(days["_k"])
+    weeks_spanned = by_week.max() - by_week.min() + 1
+    # Sessions on each pair's `timetable_days` busiest weekdays (sorted counts, the first few per pair).
+    counts = weekday.groupby([days["_k"], weekday]).size().rename("n").reset_index()
+    counts = counts.sort_values(["_k", "n"], ascending=[True, False], kind="stable")
+    top_days = counts[counts.groupby("_k").cumcount() < params.timetable_days].groupby("_k")["n"].sum()
     weekly = pd.DataFrame({
         "weeks": per_week.groupby(level=0).size(),
         "cover": per_week.groupby(level=0).size() / weeks_spanned,
