@@ -768,6 +768,10 @@ def demo(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the district, database and results.")] = Path("demo"),
     patients: Annotated[int, typer.Option(help="Number of insured persons.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    variants: Annotated[str, typer.Option(
+        help="Ring behaviour variants to plant (as for generate): all (default: every variant PATTERNS.md "
+             "describes) or default (one classic script per family).")] = "all",
+    benign: Annotated[str, typer.Option(help="Benign look-alikes to plant (as for generate): all (default) or default.")] = "all",
     lang: Annotated[Optional[str], typer.Option("--lang", help="zh (default) or en for pages and messages.")] = None,
 ) -> None:
     """Run the whole pipeline on a synthetic district (generate → load → scan → evaluate), embedded store.
@@ -783,7 +787,7 @@ def demo(
 
         shutil.rmtree(db) if db.is_dir() else db.unlink()
     lang = _settings(None, lang=lang).lang
-    info = _run(generate_district, data, patients=patients, seed=seed)
+    info = _run(generate_district, data, patients=patients, seed=seed, variants=variants, benign=benign)
     out.print(cli_text(lang, "demo_generated", settlements=info.settlements, path=data))
     files = sorted(p for p in data.glob("*.csv"))
     load(files, db=db, backend="embedded", mapping=None, rejects=out_dir / "rejects.csv",
