@@ -56,6 +56,10 @@ class Settings:
     rule_params: dict[str, Any] = field(default_factory=dict)
     # Seconds a command waits for another process writing (or reading) the same store before giving up.
     lock_wait: float = 60.0
+    # The embedded engine's page cache in MB (0: the engine's default, 80 % of the machine's
+    # memory). Most of a big scan's memory is this cache: a bound keeps a store of any size
+    # within it, at the cost of reading pages again from the file (the OS cache) when it is full.
+    buffer_pool_mb: int = 0
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""

@@ -179,3 +179,28 @@ def test_district_with_injected_defects(district: Path, tmp_path: Path):
     # fee details of the rejected settlements are rejected too, never silently dropped
     fee_rejects = rejects[rejects["file"].str.endswith("fee_details.csv")]
     assert set(fee_rejects["reason"]) <= {Reason.UNKNOWN_SETTLEMENT}
+
+
+def test_the_buffer_pool_setting_reaches_the_engine_and_a_full_pool_is_one_clear_error(tmp_path: Path):
+    """``buffer_pool_mb`` bounds the engine's page cache: too small a cache for a load is a
+    BackendError that says so (not a traceback), leaves nothing written, and the store opens again."""
+    from ringscan.config import load_settings
+    from ringscan.graph.backend import BackendError, open_backend
+    from ringscan.graph.embedded import EmbeddedBackend
+    from ringscan.synth.district import generate_district
+
+    data = tmp_path / "district"
+    generate_district(data, patients=1000, days=60, seed=3)
+    files = sorted(data.glob("*.csv"))
+    settings = load_settings(env={"RINGSCAN_DB": str(tmp_path / "small.lbdb"), "RINGSCAN_BUFFER_POOL_MB": "4"})
+    assert settings.buffer_pool_mb == 4
+    with pytest.raises(BackendError, match="buffer pool"):
+        store = open_backend(settings)  # a pool this small cannot even hold the schema, or else the load
+        try:
+            load_files(files, store)
+        finally:
+            store.close()
+    with EmbeddedBackend(tmp_path / "small.lbdb", buffer_pool_mb=256) as roomy:
+        assert roomy.count("(n:Settlement)") == 0
+        load_files(files, roomy)
+        assert roomy.count("(n:Settlement)") > 0

@@ -54,4 +54,4 @@ def open_backend(settings: Settings, *, read_only: bool = False) -> GraphBackend
         return Neo4jBackend.from_env(batch_size=settings.batch_size)
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(settings.db, read_only=read_only)
+    return EmbeddedBackend(settings.db, read_only=read_only, buffer_pool_mb=settings.buffer_pool_mb)

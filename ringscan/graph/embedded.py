@@ -56,7 +56,9 @@ def schema_statements() -> list[str]:
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, path: Path | str, *, read_only: bool = False):
+    def __init__(self, path: Path | str, *, read_only: bool = False, buffer_pool_mb: int = 0):
+        """``buffer_pool_mb``: the engine's page cache, the bulk of a scan's memory; 0 leaves the
+        engine's own default (80 % of the machine's memory, which a big store then fills)."""
         import ladybug
 
         self.path = Path(path)
@@ -64,13 +66,14 @@ class EmbeddedBackend:
         if read_only and not self.path.exists():
             raise BackendError(f"no graph database at {self.path}; load data first with `ringscan load FILES --db {self.path}`")
         try:
-            self._db = ladybug.Database(str(self.path), read_only=read_only)
+            self._db = ladybug.Database(str(self.path), read_only=read_only,
+                                        buffer_pool_size=max(int(buffer_pool_mb), 0) * 2**20)
             self._conn = ladybug.Connection(self._db)
+            if not read_only:
+                for statement in schema_statements():
+                    self._conn.execute(statement)
         except RuntimeError as exc:
             raise BackendError(f"cannot open the graph database at {self.path}: {exc}") from exc
-        if not read_only:
-            for statement in schema_statements():
-                self._conn.execute(statement)
 
     # -- queries -------------------------------------------------------------
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -170,10 +173,15 @@ class EmbeddedBackend:
         self._conn.execute("BEGIN TRANSACTION")
         try:
             result = self._write(frames, progress)
-        except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._conn.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                self._conn.execute("ROLLBACK")
+            except RuntimeError:
+                pass  # the engine ended the transaction itself (e.g. its buffer pool was full)
+            if isinstance(exc, RuntimeError):
+                raise BackendError(f"writing to the embedded store failed, nothing was written: {exc}") from exc
             raise
-        self._conn.execute("COMMIT")
         return result
 
     def _write(self, frames: GraphFrames, progress: Progress | None) -> WriteResult:
