@@ -110,6 +110,37 @@ def test_a_load_that_left_nodes_without_relationships_is_completed_by_the_next(s
     assert _content(db) == _content(clean_db)
 
 
+def test_resuming_is_for_the_same_files_and_still_rejects_conflicts(fixtures: Path, tmp_path: Path):
+    """A load of other files does not resume someone else's unfinished load; a resumed load
+    still refuses a settlement whose id is stored with other content; a write that fails on
+    the all-or-nothing store leaves no journal row."""
+    from ringscan.graph.journal import begin_load, unfinished_loads
+
+    settlements = fixtures / "settlements.csv"
+    other = tmp_path / "other" / "settlements.csv"
+    other.parent.mkdir()
+    frame = pd.read_csv(settlements, dtype=str)
+    frame.iloc[:1].assign(medfee_sumamt="12345.67").to_csv(other, index=False)  # a stored id, other content
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        load_files([settlements], store)
+        begin_load(store, "killed", [str(settlements.resolve())])
+        unrelated = load_files([fixtures / "persons.csv"], store)
+        assert not unrelated.resumed and list(unfinished_loads(store)["load_id"]) == ["killed"]
+        begin_load(store, "killed-too", [str(other.resolve())])
+        resumed = load_files([other], store)
+        assert resumed.resumed and resumed.by_reason.get("duplicate_id_different_content") == 1
+        assert list(unfinished_loads(store)["load_id"]) == ["killed"]  # other files: still open
+        assert load_files([settlements], store).resumed and unfinished_loads(store).empty
+
+        def broken(frames, progress=None):
+            raise RuntimeError("disk full")
+
+        store._write = broken
+        with pytest.raises(Exception, match="disk full"):
+            load_files([settlements], store)
+        assert unfinished_loads(store).empty
+
+
 def test_rings_after_a_killed_load_equal_a_clean_load(small_district, clean, tmp_path):
     from ringscan.rules.catalogue import load_catalogue
     from ringscan.scan import run_scan

@@ -31,6 +31,8 @@ class WriteResult:
 
 class GraphBackend(Protocol):
     name: str
+    # True when ``write`` is all or nothing (a failed or killed write leaves nothing).
+    atomic_writes: bool
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
         """Add what is new in ``frames``; rows already in the store change nothing."""

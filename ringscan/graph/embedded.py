@@ -55,6 +55,7 @@ def schema_statements() -> list[str]:
 
 class EmbeddedBackend:
     name = "embedded"
+    atomic_writes = True  # one transaction per write
 
     def __init__(self, path: Path | str, *, read_only: bool = False, buffer_pool_mb: int = 0):
         """``buffer_pool_mb``: the engine's page cache, the bulk of a scan's memory; 0 leaves the
@@ -73,6 +74,8 @@ class EmbeddedBackend:
                 for statement in schema_statements():
                     self._conn.execute(statement)
         except RuntimeError as exc:
+            if hasattr(self, "_db"):
+                self._db.close()  # let go of the file before reporting
             raise BackendError(f"cannot open the graph database at {self.path}: {exc}") from exc
 
     # -- queries -------------------------------------------------------------

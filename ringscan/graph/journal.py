@@ -8,7 +8,11 @@ whose relationships were never written. Either way the journal says so
 *resume* mode: rows already stored are written again instead of being counted
 as duplicates (every write is idempotent: the embedded store adds only what it
 lacks, Neo4j MERGEs), so what the killed load missed is filled in. A load
-finishes its own journal row, and those of unfinished loads of the same files.
+resumes only when it reads some file an unfinished load read (a load of other
+files cannot complete it); it still rejects rows that conflict with the store.
+It finishes its own journal row and those of unfinished loads whose files it
+all read. A load that fails on an all-or-nothing store wrote nothing and
+leaves no row.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import pandas as pd
 
 from .bookkeeping import Table, ensure_tables, read_table, write_all
 
-__all__ = ["LOADS", "begin_load", "finish_load", "unfinished_loads"]
+__all__ = ["LOADS", "begin_load", "finish_load", "abandon_load", "unfinished_loads", "resumes"]
 
 LOADS = Table("RingscanLoad", "load_id", {
     "load_id": "STRING", "started": "STRING", "finished": "STRING", "files": "STRING",
@@ -42,9 +46,20 @@ def begin_load(backend, load_id: str, files: list[str]) -> None:
     write_all(backend, [(LOADS.create_rows(), {"rows": [row]})])
 
 
+def resumes(backend, files: list[str]) -> bool:
+    """Whether a load of ``files`` must resume: an unfinished load read some of the same files."""
+    mine = set(files)
+    return any(mine & set(json.loads(listed)) for listed in unfinished_loads(backend)["files"])
+
+
 def finish_load(backend, load_id: str, files: list[str]) -> None:
-    """Mark this load finished, and earlier unfinished loads of the same files (this load completed them)."""
-    same = unfinished_loads(backend)
-    ids = [load_id, *same.loc[same["files"] == json.dumps(sorted(files)), "load_id"]]
+    """Mark this load finished, and unfinished loads of no file this load did not read (it completed them)."""
+    mine = set(files)
+    done = [row.load_id for row in unfinished_loads(backend).itertuples() if set(json.loads(row.files)) <= mine]
     write_all(backend, [(f"UNWIND $ids AS id MATCH (n:{LOADS.label} {{load_id: id}}) SET n.finished = $at",
-                         {"ids": ids, "at": _now()})])
+                         {"ids": sorted({load_id, *done}), "at": _now()})])
+
+
+def abandon_load(backend, load_id: str) -> None:
+    """Forget a load that wrote nothing (an all-or-nothing store rolled it back)."""
+    write_all(backend, [(f"MATCH (n:{LOADS.label} {{load_id: $id}}) DELETE n", {"id": load_id})])

@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..graph.backend import GraphBackend, Progress
-from ..graph.journal import begin_load, finish_load, unfinished_loads
+from ..graph.journal import abandon_load, begin_load, finish_load, resumes
 from ..graph.model import NODES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, same_values, typed
-from .inputs import read_inputs
+from .inputs import read_inputs, resolve_inputs
 from .readers import LINE_COL
 from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
@@ -102,11 +102,13 @@ def _stored_same(backend: GraphBackend, table: str, rows: pd.DataFrame) -> np.nd
 
 
 def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame],
-            backend: GraphBackend, stored_keys: pa.ChunkedArray | None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+            backend: GraphBackend, stored_keys: pa.ChunkedArray | None, *,
+            rewrite_stored: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Drop identical repeats; reject same-key rows with different content.
 
     Only rows whose key repeats in this load, or is already stored, are compared
     (usually none): a fresh month costs a set lookup, not a hash of every row.
+    ``rewrite_stored`` keeps rows stored identically (a resumed load writes them again).
     """
     key = TABLES[table].key[0]
     content = [c for c in good.columns if c not in _SOURCE_COLUMNS]
@@ -127,7 +129,7 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
             same = _stored_same(backend, table, good[in_store])
             if table == "settlements":  # a settlement id means one settlement
                 conflict[in_store] |= ~same
-            duplicate[in_store] = same & ~conflict[in_store]
+            duplicate[in_store] = same & ~conflict[in_store] & (not rewrite_stored)
     rejects = []
     for file, rows in good[conflict].groupby("src_file", sort=False):
         raw = raw_by_file[file]
@@ -166,15 +168,20 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     never finished, this one resumes, writing rows already stored again so
     that what the killed load left out is filled in.
     """
-    files = [str(Path(p).resolve()) for p in paths]
-    resume = not unfinished_loads(backend).empty
+    files = [str(f.resolve()) for f in resolve_inputs(paths)[0]]
+    resume = resumes(backend, files)
     report, rejects, graph = stage_files(paths, backend, mapping=mapping, max_amount=max_amount,
                                          progress=progress, resume=resume)
     report.load_id = new_load_id()
     report.resumed = resume
     begin_load(backend, report.load_id, files)
     started = time.perf_counter()
-    written = backend.write(graph, progress=progress)
+    try:
+        written = backend.write(graph, progress=progress)
+    except BaseException:
+        if backend.atomic_writes:  # rolled back: this load wrote nothing
+            abandon_load(backend, report.load_id)
+        raise
     report.seconds["write"] = time.perf_counter() - started
     report.written = {"nodes": written.nodes, "relationships": written.rels}
     # After the store committed: a load killed before this point is rerun whole and
@@ -190,8 +197,9 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
                 ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
     """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
 
-    ``resume``: an earlier load did not finish, so rows already stored are kept
-    for the write (and counted as loaded) rather than counted as duplicates.
+    ``resume``: an earlier load of some of these files did not finish, so rows
+    stored identically are kept for the write (and counted as loaded) rather than
+    counted as duplicates; rows that conflict with the store are still rejected.
     """
     mapping = mapping or Mapping()
     started = time.perf_counter()
@@ -210,14 +218,15 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        stored = None if resume else _stored_keys(backend, table)
+        stored = _stored_keys(backend, table)
         if table == "settlements":
             stored_settlements = stored
-        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored)
+        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored,
+                                              rewrite_stored=resume)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":
-            if "settlements" not in frames or resume:
+            if "settlements" not in frames:
                 stored_settlements = _stored_keys(backend, "settlements")
             known = is_in(kept["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
                 else np.zeros(len(kept), dtype=bool)
