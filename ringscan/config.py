@@ -130,6 +130,9 @@ def load_settings(config_file: Path | None = None, env: Mapping[str, str] | None
                           "use louvain, leiden, label_propagation or gds (neo4j backend)")
     if settings.lang not in {"zh", "en"}:
         raise ConfigError(f"language `{settings.lang}` is unknown; use zh or en")
+    if settings.buffer_pool_mb < 0:
+        raise ConfigError(f"setting `buffer_pool_mb` = {settings.buffer_pool_mb} is not usable: "
+                          "give megabytes, or 0 for the engine's default")
     return settings
 
 

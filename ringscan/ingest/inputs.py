@@ -125,7 +125,7 @@ def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ..
         values = stripped(raw[header])
         values = values.mask(values.isin(na_values) | values.eq(""))
         if source.map:
-            values = values.replace(source.map)
+            values = values.replace({k: v.strip() if isinstance(v, str) else v for k, v in source.map.items()})
         if source.format:
             values = _reformat_times(values, source)
         columns[name] = values

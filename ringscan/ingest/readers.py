@@ -154,13 +154,16 @@ def _numbered(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
 
 
 def _lines(path: Path) -> int:
-    """Lines in a file (a last line without a line break counts), read in slices."""
-    count, last = 0, b"\n"
+    """Lines in a file as a CSV reader breaks them (LF, CRLF or a lone CR; a last line without
+    a break counts), read in slices."""
+    count, last, previous = 0, b"\n", b""
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 24):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
+            # CRLF is one break: count LF and CR, less the CRLF pairs (one may straddle two slices).
+            count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            count -= previous == b"\r" and chunk[:1] == b"\n"
+            previous = last = chunk[-1:]
+    return count + (last not in (b"\n", b"\r"))
 
 
 def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame | None:

@@ -82,7 +82,8 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     person's; ``surprise_corrected`` less ``log10`` of the rows in its peer
     group), ``hub_surprise`` (corrected, > 0), ``members`` (anomalous people at
     the hub) and ``evidence``. A hub is ``hub_type, hub_id`` across peer groups:
-    a doctor over-prescribing two drugs is one hub.
+    a doctor over-prescribing two drugs is one hub. Rows without a person, hub or
+    peer group are left out: they can be attributed to no one.
 
     >>> rows = pd.DataFrame({"entity_type": "Patient", "entity_id": list("abcdefgh"), "hub_type": "Doctor",
     ...     "hub_id": ["d1"] * 4 + ["d2"] * 4, "peer_group": "g", "observed": [40, 44, 38, 2, 2, 3, 2, 2],
