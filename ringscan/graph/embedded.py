@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from .backend import BackendError, Progress, WriteResult
 from .model import NODES, RELS, GraphFrames
+from .stall import stall_watch
 from .typed import is_in, typed
 
 __all__ = ["EmbeddedBackend", "schema_statements"]
@@ -165,7 +166,8 @@ class EmbeddedBackend:
         """Bulk-copy ``table`` in slices of ``COPY_ROWS`` rows (one giant in-memory COPY can hang the engine)."""
         for start in range(0, table.num_rows, COPY_ROWS):
             copy_rows = table.slice(start, COPY_ROWS)  # noqa: F841 (COPY ... FROM <name> scans this variable)
-            self._conn.execute(f"COPY {target} FROM copy_rows{options}")
+            with stall_watch(f"the bulk copy into {target.strip('`')}"):
+                self._conn.execute(f"COPY {target} FROM copy_rows{options}")
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
         """Add what is new in ``frames`` in one transaction: a load killed at any moment leaves nothing.
