@@ -145,29 +145,30 @@ def _separate(xy: np.ndarray, wh: np.ndarray, mass: np.ndarray, pad: float, seed
 
 def _place_greedily(xy: np.ndarray, wh: np.ndarray, mass: np.ndarray, pad: float) -> np.ndarray:
     """Where pushing pairs apart does not settle (rare: a crowd that keeps trading places), place the
-    boxes one by one, heaviest first, each at its spot or the nearest free one on a widening spiral."""
+    boxes one by one, heaviest first, each at its spot or the first free one on a widening spiral
+    (steps of half its own height; a whole ring of the spiral tried at once)."""
     out = xy.copy()
-    placed: list[int] = []
-
-    def free(i: int, x: float, y: float) -> bool:
-        if not placed:
-            return True
-        j = np.array(placed)
-        return not ((np.abs(out[j, 0] - x) < (wh[j, 0] + wh[i, 0]) / 2 + pad) &
-                    (np.abs(out[j, 1] - y) < (wh[j, 1] + wh[i, 1]) / 2 + pad)).any()
-
-    step = max(float(wh[:, 1].min()), 4.0) / 2
+    placed = np.zeros(len(xy), dtype=bool)
     for i in np.argsort(-mass, kind="stable").tolist():
+        step = max(float(wh[i].min()), 4.0) / 2
         x0, y0 = out[i]
+        j = np.flatnonzero(placed)
+        reach_x = (wh[j, 0] + wh[i, 0]) / 2 + pad
+        reach_y = (wh[j, 1] + wh[i, 1]) / 2 + pad
         ring = 0
-        while not free(i, *out[i]):
+        while True:
+            if ring:
+                angle = np.linspace(0, 2 * math.pi, 8 * ring, endpoint=False)
+                spots = np.column_stack([x0 + ring * step * np.cos(angle), y0 + ring * step * np.sin(angle)])
+            else:
+                spots = np.array([[x0, y0]])
+            clash = ((np.abs(out[j, 0][None, :] - spots[:, :1]) < reach_x) &
+                     (np.abs(out[j, 1][None, :] - spots[:, 1:]) < reach_y)).any(axis=1)
+            if not clash.all():
+                out[i] = spots[int(np.argmin(clash))]
+                break
             ring += 1
-            for a in np.linspace(0, 2 * math.pi, 8 * ring, endpoint=False):
-                x, y = x0 + ring * step * math.cos(a), y0 + ring * step * math.sin(a)
-                if free(i, x, y):
-                    out[i] = (x, y)
-                    break
-        placed.append(i)
+        placed[i] = True
     return out
 
 
