@@ -11,6 +11,7 @@ For the same data, each task in its own process (so peak RSS is its own):
                     tables, held in memory as Arrow, into a fresh store (+ CHECKPOINT)
   * copy_arrow_tx:  the same COPYs inside one transaction (what makes a killed load leave nothing)
   * copy_parquet:   the same COPY from one Parquet file per table
+  * copy_parquet_tx: the same from Parquet inside one transaction
   * ringscan_load:  `load_files` end to end into a fresh store (+ CHECKPOINT), with its
                     own stage times (read, dedupe, graph, write)
 Staged tables are made once per data set by ringscan's staging (not timed).
@@ -99,6 +100,20 @@ _TASKS = {
         "for step in plan:\n"
         "    conn.execute(f\"COPY {step['target']} FROM '{Path(STAGED) / step['file']}'{step['options']}\")\n"
         "conn.execute('CHECKPOINT')\n"
+        "_done()\n"
+    ),
+    "copy_parquet_tx": (
+        "import ladybug\n"
+        "from ringscan.graph.embedded import schema_statements\n"
+        "db = Path(DB); [p.unlink() for p in db.parent.glob(db.name + '*')]\n"
+        "plan = json.loads((Path(STAGED) / 'plan.json').read_text())\n"
+        "conn = ladybug.Connection(ladybug.Database(str(db)))\n"
+        "[conn.execute(s) for s in schema_statements()]\n"
+        "T0 = time.perf_counter(); u0 = resource.getrusage(resource.RUSAGE_SELF); CPU0 = u0.ru_utime + u0.ru_stime\n"
+        "conn.execute('BEGIN TRANSACTION')\n"
+        "for step in plan:\n"
+        "    conn.execute(f\"COPY {step['target']} FROM '{Path(STAGED) / step['file']}'{step['options']}\")\n"
+        "conn.execute('COMMIT'); conn.execute('CHECKPOINT')\n"
         "_done()\n"
     ),
     "ringscan_load": (
