@@ -32,9 +32,14 @@ __all__ = ["EmbeddedBackend", "schema_statements"]
 # Labels whose nodes can be completed by later files (not settlements).
 _COMPLETABLE = ("Patient", "Card", "Doctor", "Institution", "Pharmacy", "Drug")
 _UPDATE_BATCH = 20_000
-# Rows per COPY statement. Large in-memory COPYs have hung inside the engine
-# (LadybugDB issue 643; seen with 0.22.0 on a 3M-settlement load); slices of this
-# size copy at the same speed and keep each COPY's working memory bounded.
+# Rows per COPY statement. A node COPY of more rows than one of the engine's
+# node groups (2^17 rows) can park every engine thread for good (LadybugDB issue
+# 643; with 0.22.0, 168k addresses in one COPY hung 4 times in 7 tries here, 150k
+# once in 3, and never in slices of 131,072 or fewer: bench/engine_copy_hang.py).
+# Node tables are copied one node group per COPY (at 1M settlements this costs
+# about 1.5 s of a 19 s load); relationship tables, with no key index to build,
+# in slices of COPY_ROWS, which bounds each COPY's working memory.
+NODE_COPY_ROWS = 131_072
 COPY_ROWS = 1_000_000
 _PAIR_SEP = "\x1f"  # joins (from, to) keys into one comparable string; never in an id
 # Rule queries run this many at once: the engine parallelises one query only in part,
@@ -162,10 +167,10 @@ class EmbeddedBackend:
         joined = frame["from"].astype("string") + _PAIR_SEP + frame["to"].astype("string")
         return frame[~is_in(joined, pairs)]
 
-    def _copy(self, target: str, table: pa.Table, options: str = "") -> None:
-        """Bulk-copy ``table`` in slices of ``COPY_ROWS`` rows (one giant in-memory COPY can hang the engine)."""
-        for start in range(0, table.num_rows, COPY_ROWS):
-            copy_rows = table.slice(start, COPY_ROWS)  # noqa: F841 (COPY ... FROM <name> scans this variable)
+    def _copy(self, target: str, table: pa.Table, options: str = "", *, rows: int = COPY_ROWS) -> None:
+        """Bulk-copy ``table`` in slices of ``rows`` rows (see NODE_COPY_ROWS for why)."""
+        for start in range(0, table.num_rows, rows):
+            copy_rows = table.slice(start, rows)  # noqa: F841 (COPY ... FROM <name> scans this variable)
             with stall_watch(f"the bulk copy into {target.strip('`')}"):
                 self._conn.execute(f"COPY {target} FROM copy_rows{options}")
 
@@ -200,7 +205,7 @@ class EmbeddedBackend:
             is_new = np.ones(len(frame), dtype=bool) if existing is None else ~is_in(frame[spec.key], existing)
             fresh = frame[is_new]
             if len(fresh):
-                self._copy(label, typed(fresh, spec.properties))
+                self._copy(label, typed(fresh, spec.properties), rows=NODE_COPY_ROWS)
             if label == "Settlement" and existing is not None:
                 new_settlements = typed(fresh, {spec.key: "STRING"}).column(0)
             if label in _COMPLETABLE and not is_new.all():
