@@ -102,20 +102,6 @@ _TASKS = {
         "conn.execute('CHECKPOINT')\n"
         "_done()\n"
     ),
-    "copy_parquet_tx": (
-        "import ladybug\n"
-        "from ringscan.graph.embedded import schema_statements\n"
-        "db = Path(DB); [p.unlink() for p in db.parent.glob(db.name + '*')]\n"
-        "plan = json.loads((Path(STAGED) / 'plan.json').read_text())\n"
-        "conn = ladybug.Connection(ladybug.Database(str(db)))\n"
-        "[conn.execute(s) for s in schema_statements()]\n"
-        "T0 = time.perf_counter(); u0 = resource.getrusage(resource.RUSAGE_SELF); CPU0 = u0.ru_utime + u0.ru_stime\n"
-        "conn.execute('BEGIN TRANSACTION')\n"
-        "for step in plan:\n"
-        "    conn.execute(f\"COPY {step['target']} FROM '{Path(STAGED) / step['file']}'{step['options']}\")\n"
-        "conn.execute('COMMIT'); conn.execute('CHECKPOINT')\n"
-        "_done()\n"
-    ),
     "ringscan_load": (
         "from ringscan.graph.embedded import EmbeddedBackend; from ringscan.ingest.load import load_files\n"
         "db = Path(DB); [p.unlink() for p in db.parent.glob(db.name + '*')]\n"
@@ -126,6 +112,12 @@ _TASKS = {
     ),
 }
 
+# The same COPYs inside one transaction (what makes a killed load leave nothing).
+_TASKS["copy_parquet_tx"] = _TASKS["copy_parquet"].replace(
+    "for step in plan:", "conn.execute('BEGIN TRANSACTION')\nfor step in plan:").replace(
+    "conn.execute('CHECKPOINT')", "conn.execute('COMMIT'); conn.execute('CHECKPOINT')")
+_TASKS = {name: _TASKS[name] for name in ("pyarrow_read", "pandas_read", "copy_arrow", "copy_arrow_tx",
+                                          "copy_parquet", "copy_parquet_tx", "ringscan_load")}
 
 def _run(code: str, **names: str) -> dict:
     header = "".join(f"{k} = {v!r}\n" for k, v in names.items())
