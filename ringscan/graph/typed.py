@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ARROW_TYPES", "typed", "is_in", "same_values"]
+__all__ = ["ARROW_TYPES", "typed", "is_in", "same_values", "strings"]
 
 ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64()}
 # Two stored amounts are the same when they differ by less than this (float round trips).
@@ -47,6 +47,12 @@ def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray | Iterable) -> pa.Arra
     if isinstance(values, (pd.Series, pd.Index)):
         return pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
     return pa.array(list(values), type=pa.string())
+
+
+def strings(values: pd.Series) -> pa.Array:
+    """A text column as one contiguous Arrow string array (no copy for Arrow-backed pandas strings)."""
+    array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def is_in(values: pd.Series | pa.Array | pa.ChunkedArray, keys: pd.Series | pd.Index | pa.Array | Iterable) -> np.ndarray:

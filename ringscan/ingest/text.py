@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..graph.typed import strings
+
 __all__ = ["stripped", "has_control", "CONTROL_PATTERN"]
 
 # NUL and the other control characters no export means (tab, line breaks allowed): they
@@ -33,11 +35,6 @@ _EDGE_FIRST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = T
 _EDGE_LAST = np.zeros(256, dtype=bool)
 _EDGE_LAST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 _EDGE_LAST[0x80:0xC0] = True
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _offsets_and_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +55,7 @@ def _may_need_strip(array: pa.Array) -> bool:
 
 def stripped(values: pd.Series) -> pd.Series:
     """``values.str.strip()`` (Python's whitespace, full-width spaces included), without the walk when clean."""
-    array = _arrow(values)
+    array = strings(values)
     if not _may_need_strip(array):
         return values.astype("string")
     return values.astype("string").str.strip()
@@ -66,7 +63,7 @@ def stripped(values: pd.Series) -> pd.Series:
 
 def has_control(values: pd.Series) -> pd.Series:
     """True where a value holds a control character (``CONTROL_PATTERN``)."""
-    array = _arrow(values)
+    array = strings(values)
     _, data = _offsets_and_bytes(array)
     if not ((data < 32) | (data == 127)).any():
         return pd.Series(False, index=values.index)

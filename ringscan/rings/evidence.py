@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..graph.typed import is_in
+from ..graph.typed import is_in, strings
 from ..rules.catalogue import Rule
 from ..rules.run import RuleOutput
 from .cooccurrence import SCALES, bursts, cooccurrence_pairs
@@ -85,16 +85,11 @@ class _Holders:
         self.people = pa.array(list(holders.values()), type=pa.string())
 
 
-def _text(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
 def _actors(frame: pd.DataFrame, holders: _Holders, type_col: str, id_col: str) -> pd.Series:
     """``Type|id`` per row, a card with a known holder as ``Patient|holder`` (vectorised with pyarrow)."""
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="string")
-    ids, kinds = _text(frame[id_col]), _text(frame[type_col])
+    ids, kinds = strings(frame[id_col]), strings(frame[type_col])
     holder = holders.people.take(pc.index_in(ids, value_set=holders.cards))
     held = pc.and_kleene(pc.equal(kinds, "Card"), pc.is_valid(holder))
     out = pc.if_else(held, pc.binary_join_element_wise("Patient", holder, "|"),
