@@ -38,6 +38,7 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans
 _SPREAD = 2.2        # layout area per unit of box area before separation
 _MAX_ROUNDS = 4000   # separation rounds; a ring of 300 members needs a few hundred
 _PORTRAIT = 1.25     # taller than wide, as an A4 page
+_MIN_STEP = 4.0      # px: the fallback spiral never steps less than half of this
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _place_greedily(xy: np.ndarray, wh: np.ndarray, mass: np.ndarray, pad: float
     out = xy.copy()
     placed = np.zeros(len(xy), dtype=bool)
     for i in np.argsort(-mass, kind="stable").tolist():
-        step = max(float(wh[i].min()), 4.0) / 2
+        step = max(float(wh[i].min()), _MIN_STEP) / 2
         x0, y0 = out[i]
         j = np.flatnonzero(placed)
         reach_x = (wh[j, 0] + wh[i, 0]) / 2 + pad
