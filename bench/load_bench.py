@@ -201,7 +201,7 @@ def bench_months(data: Path, repeat: int) -> dict:
         "b = EmbeddedBackend(db); r = load_files(sorted(Path(DATA).glob('*.csv')), b); b.close()\n"
         "_done({'rows': r.read, 'stages': r.seconds})\n"
     )
-    base = RESULTS / "months-1-5.lbdb"
+    base = months / "months-1-5.lbdb"  # per data set: a store of another district's months would mislead
     if not base.exists():
         from ringscan.graph.embedded import EmbeddedBackend
         from ringscan.ingest.load import load_files
