@@ -21,9 +21,12 @@
 //   (collective_keywords); placeholder addresses on hundreds of records (max_holders).
 MATCH (a:Address)<-[:LIVES_AT]-(p:Patient)
 WHERE none(k IN $collective_keywords WHERE a.addr CONTAINS k)
-WITH a, count(DISTINCT p) AS holders, count(DISTINCT left(p.psn_name, 1)) AS surnames
+WITH a, count(DISTINCT p) AS holders, count(DISTINCT left(p.psn_name, 1)) AS surnames,
+     collect(DISTINCT p.psn_no) AS people
 WHERE holders >= $min_holders AND holders <= $max_holders AND surnames >= $min_surnames
-MATCH (p1:Patient)-[:LIVES_AT]->(a)<-[:LIVES_AT]-(p2:Patient)
-WHERE p1.psn_no < p2.psn_no
-RETURN 'Patient' AS a_type, p1.psn_no AS a_id, 'Patient' AS b_type, p2.psn_no AS b_id,
+UNWIND people AS p1
+UNWIND people AS p2
+WITH p1, p2, holders
+WHERE p1 < p2
+RETURN 'Patient' AS a_type, p1 AS a_id, 'Patient' AS b_type, p2 AS b_id,
        2.0 / holders AS weight, [] AS evidence

@@ -16,9 +16,12 @@
 //   Families (2–5 people, one address); a nursing home's desk phone (one
 //   address); placeholders such as 13800000000 on hundreds of records (max_holders).
 MATCH (ph:Phone)<-[:HAS_PHONE]-(p:Patient)
-WITH ph, count(DISTINCT p) AS holders, count(DISTINCT p.addr) AS addresses
+WITH ph, count(DISTINCT p) AS holders, count(DISTINCT p.addr) AS addresses,
+     collect(DISTINCT {psn: p.psn_no, home: coalesce(p.addr, p.psn_no)}) AS people
 WHERE holders >= $min_holders AND holders <= $max_holders AND addresses >= $min_addresses
-MATCH (p1:Patient)-[:HAS_PHONE]->(ph)<-[:HAS_PHONE]-(p2:Patient)
-WHERE p1.psn_no < p2.psn_no AND coalesce(p1.addr, p1.psn_no) <> coalesce(p2.addr, p2.psn_no)
-RETURN 'Patient' AS a_type, p1.psn_no AS a_id, 'Patient' AS b_type, p2.psn_no AS b_id,
+UNWIND people AS p1
+UNWIND people AS p2
+WITH p1, p2, holders
+WHERE p1.psn < p2.psn AND p1.home <> p2.home
+RETURN 'Patient' AS a_type, p1.psn AS a_id, 'Patient' AS b_type, p2.psn AS b_id,
        2.0 / holders AS weight, [] AS evidence
