@@ -35,7 +35,10 @@ class GraphBackend(Protocol):
     atomic_writes: bool
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
-        """Add what is new in ``frames``; rows already in the store change nothing."""
+        """Add what is new in ``frames``; rows already in the store change nothing.
+
+        A backend may empty ``frames`` as it writes (to let go of each table once
+        copied); callers do not read them afterwards."""
 
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one Cypher statement with parameters; rows as a frame."""

@@ -177,6 +177,9 @@ class EmbeddedBackend:
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
         """Add what is new in ``frames`` in one transaction: a load killed at any moment leaves nothing.
 
+        ``frames`` is emptied table by table as each is copied, so the staged rows
+        are let go while the engine takes them rather than held until the commit.
+
         The engine rolls back a transaction that was not committed when the store
         is next opened, so a crashed load is simply absent and can be run again.
         """
@@ -199,7 +202,7 @@ class EmbeddedBackend:
         steps = len(frames.nodes) + len(frames.rels)
         done = 0
         new_settlements: pa.Array | None = None  # None: every settlement in frames is new
-        for label, frame in frames.nodes.items():
+        for label, frame in frames.take_nodes():
             spec = NODES[label]
             existing = self._keys(label)
             is_new = np.ones(len(frame), dtype=bool) if existing is None else ~is_in(frame[spec.key], existing)
@@ -214,7 +217,7 @@ class EmbeddedBackend:
             done += 1
             if progress:
                 progress("write", done, steps)
-        for (rel, src, dst), frame in frames.rels.items():
+        for (rel, src, dst), frame in frames.take_rels():
             if rel == "INCLUDES":
                 stored = self.column("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn") \
                     if self.count("()-[n:INCLUDES]->()") else None

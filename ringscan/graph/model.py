@@ -10,6 +10,7 @@ co-occurrence engine (rings/cooccurrence.py) pairs them, at any window.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,6 +82,19 @@ class GraphFrames:
 
     nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
     rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
+
+    def take_nodes(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Each node table once, let go as it is handed over: a writer that copies table by table
+        then holds one table at a time besides what the store has taken (the load's peak memory)."""
+        while self.nodes:
+            label = next(iter(self.nodes))
+            yield label, self.nodes.pop(label)
+
+    def take_rels(self) -> Iterator[tuple[tuple[str, str, str], pd.DataFrame]]:
+        """Each relationship table once, let go as it is handed over (see ``take_nodes``)."""
+        while self.rels:
+            key = next(iter(self.rels))
+            yield key, self.rels.pop(key)
 
     def add_nodes(self, label: str, frame: pd.DataFrame, *, unique: bool = False) -> None:
         """Add node rows; ``unique``: keys are known to be distinct and present (no dedupe pass)."""
