@@ -173,12 +173,16 @@ def bench_load(data: Path, repeat: int, tasks: list[str]) -> dict:
         for name in tasks:
             rows[name].append(_run(_TASKS[name], DATA=str(data), STAGED=str(staged), DB=db))
     summary: dict = {name: _median(runs) for name, runs in rows.items()}
-    copy = min(summary[k]["seconds"] for k in ("copy_arrow", "copy_parquet") if k in summary)
-    load = summary.get("ringscan_load")
-    if load:
-        summary["ratio"] = {"load_vs_fastest_copy": load["seconds"] / copy,
-                            "load_vs_pandas_read_time": load["seconds"] / summary["pandas_read"]["seconds"],
-                            "load_peak_vs_pandas_read_peak": load["peak_mb"] / summary["pandas_read"]["peak_mb"]}
+    copies = [summary[k]["seconds"] for k in ("copy_arrow", "copy_parquet") if k in summary]
+    load, pandas = summary.get("ringscan_load"), summary.get("pandas_read")
+    ratio = {}  # only the floors that ran (--tasks may leave some out)
+    if load and copies:
+        ratio["load_vs_fastest_copy"] = load["seconds"] / min(copies)
+    if load and pandas:
+        ratio["load_vs_pandas_read_time"] = load["seconds"] / pandas["seconds"]
+        ratio["load_peak_vs_pandas_read_peak"] = load["peak_mb"] / pandas["peak_mb"]
+    if ratio:
+        summary["ratio"] = ratio
     settlements = sum(1 for _ in open(data / "settlements.csv", encoding="utf-8")) - 1
     summary["input"] = {"data": str(data), "settlements": settlements,
                         "rows_all_files": rows["ringscan_load"][0]["rows"] if load else None, "repeat": repeat}
