@@ -204,7 +204,7 @@ class EmbeddedBackend:
         new_settlements: pa.Array | None = None  # None: every settlement in frames is new
         for label, frame in frames.take_nodes():
             spec = NODES[label]
-            existing = self._keys(label)
+            existing = None if label in frames.unstored else self._keys(label)
             is_new = np.ones(len(frame), dtype=bool) if existing is None else ~is_in(frame[spec.key], existing)
             fresh = frame[is_new]
             if len(fresh):
@@ -220,7 +220,7 @@ class EmbeddedBackend:
         for (rel, src, dst), frame in frames.take_rels():
             if rel == "INCLUDES":
                 stored = self.column("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn") \
-                    if self.count("()-[n:INCLUDES]->()") else None
+                    if rel not in frames.unstored and self.count("()-[n:INCLUDES]->()") else None
                 fresh = frame if stored is None else frame[~is_in(frame["feedetl_sn"], stored)]
             elif src == "Settlement" and new_settlements is not None:
                 new = is_in(frame["from"], new_settlements)

@@ -82,6 +82,10 @@ class GraphFrames:
 
     nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
     rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
+    # Node labels and relationship types whose rows were already checked against the store
+    # (ingest/load.py drops stored settlements and fee lines): none is stored, so a writer
+    # need not read the store's keys again. Empty: the writer checks everything.
+    unstored: frozenset[str] = frozenset()
 
     def take_nodes(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Each node table once, let go as it is handed over: a writer that copies table by table

@@ -255,5 +255,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     report.seconds["dedupe"] = time.perf_counter() - started
     started = time.perf_counter()
     graph = build_graph_frames(frames, known_places)
+    if not resume:  # a resumed load keeps rows stored identically: the writer must look again
+        graph.unstored = frozenset({"Settlement", "INCLUDES"})
     report.seconds["graph"] = time.perf_counter() - started
     return report, rejects, graph
