@@ -1,6 +1,7 @@
 """Run rules on a backend: one frame per kind of output, each row tagged with its rule."""
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,16 +81,24 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
             except BackendError as exc:
                 raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
         raise
-    for i, (rule, rows) in enumerate(zip(rules, results)):
+    pending = deque(zip(rules, results))  # each query's rows let go once reshaped (millions at scale)
+    del results
+    for i in range(len(rules)):
+        rule, rows = pending.popleft()
         seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
         params[rule.id] = bound[rule.id]
         parts[rule.emits].append(_frame(rows, rule))
+        del rows
         if progress:
             progress("rules", i + 1, len(rules))
-    frames = {kind: (pd.concat(found, ignore_index=True) if found else _empty(kind)) for kind, found in parts.items()}
     order = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", "entity_id"],
              "events": ["entity_type", "entity_id", "t", "setl_id"],
              "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
-    for kind, frame in frames.items():
+    frames = {}
+    for kind in EMITS:  # one kind at a time, each rule's part dropped once joined
+        found = parts.pop(kind)
+        frame = pd.concat(found, ignore_index=True) if found else _empty(kind)
+        del found
         frames[kind] = frame.sort_values(["rule", *order[kind]], kind="stable").reset_index(drop=True)
+        del frame
     return RuleOutput(frames["link"], frames["flag"], frames["events"], frames["observations"], seconds, params)
