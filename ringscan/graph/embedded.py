@@ -101,18 +101,17 @@ class EmbeddedBackend:
         """
         import ladybug
 
-        local = threading.local()
-
         def run(item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
-            if not hasattr(local, "conn"):
-                local.conn = ladybug.Connection(self._db)
             started = time.perf_counter()
+            conn = ladybug.Connection(self._db)
             try:
-                result = local.conn.execute(item[0], item[1] or {})
+                result = conn.execute(item[0], item[1] or {})
+                frame = result.get_as_df()
+                result.close()
             except RuntimeError as exc:
                 raise BackendError(f"query failed on the embedded store: {exc}") from exc
-            frame = result.get_as_df()
-            result.close()
+            finally:
+                conn.close()
             frame.attrs["seconds"] = time.perf_counter() - started
             return frame
 
