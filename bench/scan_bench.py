@@ -18,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import arguments, district
+from common import arguments, loaded_store
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,18 +27,9 @@ def main() -> None:
     args = arguments(__doc__)
 
     from ringscan.graph.embedded import EmbeddedBackend
-    from ringscan.ingest.load import load_files
     from ringscan.rules.catalogue import load_catalogue
     from ringscan.scan import run_scan
-    data = district(args.settlements, args.seed)
-    db = HERE / "results" / f"scan-{args.settlements}-{args.seed}.lbdb"
-    complete = db.with_name(db.name + ".complete")
-    if not complete.exists():  # a killed run leaves no marker: start that store again
-        for stale in db.parent.glob(db.name + "*"):
-            stale.unlink()
-        with EmbeddedBackend(db) as store:
-            load_files(sorted(data.glob("*.csv")), store)
-        complete.touch()
+    db = loaded_store(args.settlements, args.seed)
     rules = load_catalogue()
     runs, baseline, rings = [], [], 0
     with EmbeddedBackend(db, read_only=True) as store:
