@@ -8,7 +8,9 @@ For the same data, each task in its own process (so peak RSS is its own):
   * pyarrow_read:   pyarrow.csv.read_csv of every CSV (all columns as text)
   * pandas_read:    pandas.read_csv(dtype=str) of every CSV
   * copy_arrow:     the engine's own COPY of ringscan's staged node and relationship
-                    tables, held in memory as Arrow, into a fresh store (+ CHECKPOINT)
+                    tables, held in memory as Arrow, into a fresh store (+ CHECKPOINT); node
+                    tables in slices of one engine node group, as ringscan copies them (one
+                    COPY of a 3M district's whole Address table hung here: LadybugDB #643)
   * copy_arrow_tx:  the same COPYs inside one transaction (what makes a killed load leave nothing)
   * copy_parquet:   the same COPY from one Parquet file per table
   * copy_parquet_tx: the same from Parquet inside one transaction
@@ -62,31 +64,19 @@ _TASKS = {
     ),
     "copy_arrow": (
         "import pyarrow.parquet as pq, ladybug\n"
-        "from ringscan.graph.embedded import schema_statements\n"
+        "from ringscan.graph.embedded import schema_statements, NODE_COPY_ROWS\n"
         "db = Path(DB); [p.unlink() for p in db.parent.glob(db.name + '*')]\n"
         "plan = json.loads((Path(STAGED) / 'plan.json').read_text())\n"
         "tables = [(step, pq.read_table(Path(STAGED) / step['file'])) for step in plan]\n"
         "conn = ladybug.Connection(ladybug.Database(str(db)))\n"
         "[conn.execute(s) for s in schema_statements()]\n"
         "T0 = time.perf_counter(); u0 = resource.getrusage(resource.RUSAGE_SELF); CPU0 = u0.ru_utime + u0.ru_stime\n"
-        "for step, copy_rows in tables:\n"
-        "    conn.execute(f\"COPY {step['target']} FROM copy_rows{step['options']}\")\n"
+        "for step, table in tables:\n"
+        "    rows = max(table.num_rows, 1) if step['options'] else NODE_COPY_ROWS\n"
+        "    for start in range(0, table.num_rows, rows):\n"
+        "        copy_rows = table.slice(start, rows)\n"
+        "        conn.execute(f\"COPY {step['target']} FROM copy_rows{step['options']}\")\n"
         "conn.execute('CHECKPOINT')\n"
-        "_done()\n"
-    ),
-    "copy_arrow_tx": (
-        "import pyarrow.parquet as pq, ladybug\n"
-        "from ringscan.graph.embedded import schema_statements\n"
-        "db = Path(DB); [p.unlink() for p in db.parent.glob(db.name + '*')]\n"
-        "plan = json.loads((Path(STAGED) / 'plan.json').read_text())\n"
-        "tables = [(step, pq.read_table(Path(STAGED) / step['file'])) for step in plan]\n"
-        "conn = ladybug.Connection(ladybug.Database(str(db)))\n"
-        "[conn.execute(s) for s in schema_statements()]\n"
-        "T0 = time.perf_counter(); u0 = resource.getrusage(resource.RUSAGE_SELF); CPU0 = u0.ru_utime + u0.ru_stime\n"
-        "conn.execute('BEGIN TRANSACTION')\n"
-        "for step, copy_rows in tables:\n"
-        "    conn.execute(f\"COPY {step['target']} FROM copy_rows{step['options']}\")\n"
-        "conn.execute('COMMIT'); conn.execute('CHECKPOINT')\n"
         "_done()\n"
     ),
     "copy_parquet": (
@@ -113,6 +103,9 @@ _TASKS = {
 }
 
 # The same COPYs inside one transaction (what makes a killed load leave nothing).
+_TASKS["copy_arrow_tx"] = _TASKS["copy_arrow"].replace(
+    "for step, table in tables:", "conn.execute('BEGIN TRANSACTION')\nfor step, table in tables:").replace(
+    "conn.execute('CHECKPOINT')", "conn.execute('COMMIT'); conn.execute('CHECKPOINT')")
 _TASKS["copy_parquet_tx"] = _TASKS["copy_parquet"].replace(
     "for step in plan:", "conn.execute('BEGIN TRANSACTION')\nfor step in plan:").replace(
     "conn.execute('CHECKPOINT')", "conn.execute('COMMIT'); conn.execute('CHECKPOINT')")
