@@ -217,3 +217,18 @@ def test_blank_lines_keep_line_numbers(tmp_path: Path):
     with pytest.warns(UserWarning, match="unparseable"):  # half the rows: a hint to give the format
         [batch] = read_inputs([path], Mapping(), max_amount=1e6)
     assert len(batch.raw) == 2 and batch.rejects["line"].tolist() == [5]
+
+
+@pytest.mark.parametrize("content, lines", [
+    (b"a\nb\nc\n", 3), (b"a\nb\nc", 3),              # LF, with and without a last break
+    (b"a\r\nb\r\nc\r\n", 3), (b"a\r\nb\r\nc", 3),    # CRLF
+    (b"a\rb\rc\r", 3), (b"a\r\nb\rc\n", 3),          # lone CR, and all three mixed
+    (b"a\n\nb\n", 3), (b"", 0),                      # a blank line is a line; an empty file has none
+])
+def test_line_count_matches_how_a_csv_reader_breaks_lines(tmp_path: Path, content: bytes, lines: int):
+    """The fast reader's row numbers are trusted only when the file's line count agrees with it."""
+    from ringscan.ingest.readers import _lines
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    assert _lines(path) == lines

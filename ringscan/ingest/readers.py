@@ -160,7 +160,10 @@ def _lines(path: Path) -> int:
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 24):
             # CRLF is one break: count LF and CR, less the CRLF pairs (one may straddle two slices).
-            count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            # Most exports have no CR at all: one fast look for it spares two counting passes.
+            count += chunk.count(b"\n")
+            if b"\r" in chunk:
+                count += chunk.count(b"\r") - chunk.count(b"\r\n")
             count -= previous == b"\r" and chunk[:1] == b"\n"
             previous = last = chunk[-1:]
     return count + (last not in (b"\n", b"\r"))
