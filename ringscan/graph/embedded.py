@@ -46,6 +46,17 @@ _PAIR_SEP = "\x1f"  # joins (from, to) keys into one comparable string; never in
 READ_THREADS = min(2, os.cpu_count() or 1)
 
 
+def _frame(conn: Any, cypher: str, params: dict[str, Any]) -> pd.DataFrame:
+    """One statement's rows on ``conn``; an engine error as a BackendError."""
+    try:
+        result = conn.execute(cypher, params)
+    except RuntimeError as exc:
+        raise BackendError(f"query failed on the embedded store: {exc}") from exc
+    frame = result.get_as_df()
+    result.close()
+    return frame
+
+
 def schema_statements() -> list[str]:
     out = []
     for node in NODES.values():
@@ -88,13 +99,7 @@ class EmbeddedBackend:
         """One statement; on a read-only store on a connection of its own (see ``_read``)."""
         if self.read_only:
             return self._read((cypher, params or {}))
-        try:
-            result = self._conn.execute(cypher, params or {})
-        except RuntimeError as exc:
-            raise BackendError(f"query failed on the embedded store: {exc}") from exc
-        frame = result.get_as_df()
-        result.close()
-        return frame
+        return _frame(self._conn, cypher, params or {})
 
     def _read(self, item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
         """A read-only statement on a connection opened for it and closed once its rows are read.
@@ -108,11 +113,7 @@ class EmbeddedBackend:
         started = time.perf_counter()
         conn = ladybug.Connection(self._db)
         try:
-            result = conn.execute(item[0], item[1] or {})
-            frame = result.get_as_df()
-            result.close()
-        except RuntimeError as exc:
-            raise BackendError(f"query failed on the embedded store: {exc}") from exc
+            frame = _frame(conn, item[0], item[1] or {})
         finally:
             conn.close()
         frame.attrs["seconds"] = time.perf_counter() - started
