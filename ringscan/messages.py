@@ -113,6 +113,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{file}: 没有图数据库; 先用 `ringscan load FILES --db {file}` 加载数据",
         "en": "no graph database at {file}; load data first with `ringscan load FILES --db {file}`",
     },
+    "unfinished_load": {
+        "zh": "图数据库中有未完成的加载 {load_id} (开始于 {started}), 扫描会漏掉它的部分数据; "
+              "再次运行同样的加载即可补全, 然后再扫描",
+        "en": "the store holds an unfinished load {load_id} (started {started}), so a scan would miss part of "
+              "its data; run the same load again to complete it, then scan",
+    },
     "no_rules": {
         "zh": "{file}: 没有找到任何规则文件 (*.cypher); 安装不完整, 请重新安装 ringscan",
         "en": "no rule files (*.cypher) found in {file}; the installation is incomplete: reinstall ringscan",

@@ -28,7 +28,9 @@ from typing import Any
 import pandas as pd
 
 from .graph.backend import GraphBackend, Progress
+from .graph.journal import unfinished_loads
 from .graph.stats import day_to_date
+from .messages import UserError
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
 from .rings.evidence import EvidenceParams, evidence_links, split_key
@@ -101,6 +103,16 @@ def run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, A
                          schedule=schedule, progress=progress, measure=measure)
 
 
+def refuse_unfinished(backend: GraphBackend) -> None:
+    """A store holding a load that never finished holds part of it (its writes commit table by
+    table): rings found there would be missing members and evidence, so refuse rather than
+    report them."""
+    unfinished = unfinished_loads(backend)
+    if len(unfinished):
+        first = unfinished.iloc[0]
+        raise UserError("unfinished_load", load_id=first["load_id"], started=first["started"])
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """The rules' rows are millions of long-lived objects (lists of evidence ids): the cyclic
@@ -118,6 +130,7 @@ def _no_cycle_collection() -> Iterator[None]:
 def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, Any] | None, seed: int, method: str,
               min_score: float, suspicion: SuspicionParams, ring_params: RingParams, evidence_params: EvidenceParams,
               schedule: ScheduleParams, progress: Progress | None, measure: bool) -> ScanResult:
+    refuse_unfinished(backend)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict[str, float]] = {}
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))

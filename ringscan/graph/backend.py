@@ -31,11 +31,12 @@ class WriteResult:
 
 class GraphBackend(Protocol):
     name: str
-    # True when ``write`` is all or nothing (a failed or killed write leaves nothing).
-    atomic_writes: bool
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
         """Add what is new in ``frames``; rows already in the store change nothing.
+
+        Not all or nothing: a write stopped part-way keeps what it committed, and
+        the load journal (graph/journal.py) has the next load of the files resume it.
 
         A backend may empty ``frames`` as it writes (to let go of each table once
         copied); callers do not read them afterwards."""

@@ -1,18 +1,16 @@
 """The load journal: which loads a store saw start and which it saw finish.
 
-The embedded store writes a load in one transaction, so a killed load leaves
-no data behind, only its journal row. Neo4j writes in batches of
-transactions, so a killed load there leaves the batches it committed: nodes
-whose relationships were never written. Either way the journal says so
-(``stats`` lists unfinished loads), and the next load on that store runs in
+Both stores commit a load part by part (the embedded store each bulk copy,
+Neo4j each batch of rows), so a killed load leaves the parts it committed:
+nodes whose relationships were never written. The journal says so (``stats``
+lists unfinished loads, and a scan refuses the store), and the next load on that store runs in
 *resume* mode: rows already stored are written again instead of being counted
 as duplicates (every write is idempotent: the embedded store adds only what it
 lacks, Neo4j MERGEs), so what the killed load missed is filled in. A load
 resumes only when it reads some file an unfinished load read (a load of other
 files cannot complete it); it still rejects rows that conflict with the store.
 It finishes its own journal row and those of unfinished loads whose files it
-all read. A load that fails on an all-or-nothing store wrote nothing and
-leaves no row.
+all read.
 """
 from __future__ import annotations
 
@@ -23,7 +21,7 @@ import pandas as pd
 
 from .bookkeeping import Table, ensure_tables, read_table, write_all
 
-__all__ = ["LOADS", "begin_load", "finish_load", "abandon_load", "unfinished_loads", "resumes"]
+__all__ = ["LOADS", "begin_load", "finish_load", "unfinished_loads", "resumes"]
 
 LOADS = Table("RingscanLoad", "load_id", {
     "load_id": "STRING", "started": "STRING", "finished": "STRING", "files": "STRING",
@@ -58,8 +56,3 @@ def finish_load(backend, load_id: str, files: list[str]) -> None:
     done = [row.load_id for row in unfinished_loads(backend).itertuples() if set(json.loads(row.files)) <= mine]
     write_all(backend, [(f"UNWIND $ids AS id MATCH (n:{LOADS.label} {{load_id: id}}) SET n.finished = $at",
                          {"ids": sorted({load_id, *done}), "at": _now()})])
-
-
-def abandon_load(backend, load_id: str) -> None:
-    """Forget a load that wrote nothing (an all-or-nothing store rolled it back)."""
-    write_all(backend, [(f"MATCH (n:{LOADS.label} {{load_id: $id}}) DELETE n", {"id": load_id})])

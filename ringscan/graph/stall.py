@@ -5,8 +5,8 @@ never wakes them (its issue #643; seen here once in a few 3M-settlement loads,
 from in-memory Arrow tables and from files alike): the process then waits
 forever at no CPU. Nothing can interrupt a call blocked inside the engine, so
 when the process has used no CPU for ``STALL_SECONDS`` during such a call, the
-watchdog says so in one line and ends the process: nothing of the load was
-committed (it is one transaction), so the command can simply run again. A
+watchdog says so in one line and ends the process: the load's journal row
+stays unfinished, so running the command again resumes it (graph/journal.py). A
 command started from the ``ringscan`` CLI is run again once by itself.
 
 >>> import time

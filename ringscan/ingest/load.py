@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..graph.backend import GraphBackend, Progress
-from ..graph.journal import abandon_load, begin_load, finish_load, resumes
+from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, same_values, typed
 from .inputs import read_inputs, resolve_inputs
@@ -176,12 +176,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     report.resumed = resume
     begin_load(backend, report.load_id, files)
     started = time.perf_counter()
-    try:
-        written = backend.write(graph, progress=progress)
-    except BaseException:
-        if backend.atomic_writes:  # rolled back: this load wrote nothing
-            abandon_load(backend, report.load_id)
-        raise
+    written = backend.write(graph, progress=progress)  # stopped part-way: the journal row stays unfinished
     report.seconds["write"] = time.perf_counter() - started
     report.written = {"nodes": written.nodes, "relationships": written.rels}
     # After the store committed: a load killed before this point is rerun whole and
