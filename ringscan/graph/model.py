@@ -176,8 +176,9 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
         g.add_nodes("Patient", s)
         g.add_nodes("Card", s)
         g.add_nodes("Doctor", s)
-        for label in ("Institution", "Pharmacy"):
-            g.add_nodes(label, s[s["place_label"] == label])
+        here = {label: (s["place_label"] == label).to_numpy(dtype=bool) for label in ("Institution", "Pharmacy")}
+        for label in ("Institution", "Pharmacy"):  # columns first: a mask over every column costs 0.3 s at 1M rows
+            g.add_nodes(label, s[[c for c in NODES[label].properties if c in s]][here[label]])
         ids = s["setl_id"]
         g.add_rels("FOR", "Settlement", "Patient", pd.DataFrame({"from": ids, "to": s["psn_no"]}), unique=True)
         g.add_rels("PAID_WITH", "Settlement", "Card", pd.DataFrame({"from": ids, "to": s["mdtrt_cert_no"]}),
@@ -189,7 +190,7 @@ def build_graph_frames(frames: dict[str, pd.DataFrame], known_places: dict[str, 
         holder = uses.sort_values("n", ascending=False, kind="stable").drop_duplicates("mdtrt_cert_no")
         g.add_rels("HOLDS", "Patient", "Card", holder.rename(columns={"psn_no": "from", "mdtrt_cert_no": "to"}))
         for label in ("Institution", "Pharmacy"):
-            at = s[s["place_label"] == label]
+            at = s[["setl_id", "fixmedins_code", "atddr_no"]][here[label]]
             g.add_rels("AT", "Settlement", label, pd.DataFrame({"from": at["setl_id"], "to": at["fixmedins_code"]}),
                        unique=True)
             worked = at.dropna(subset=["atddr_no"])
