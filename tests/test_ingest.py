@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ringscan.graph.stats import graph_stats
 from ringscan.ingest.load import load_files
@@ -204,3 +206,13 @@ def test_the_buffer_pool_setting_reaches_the_engine_and_a_full_pool_is_one_clear
         assert roomy.count("(n:Settlement)") == 0
         load_files(files, roomy)
         assert roomy.count("(n:Settlement)") > 0
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "甲"])), max_size=30))
+def test_repeats_agree_with_pandas_duplicated(values):
+    from ringscan.ingest.load import _repeats
+
+    keys = pd.Series(values, dtype="string[pyarrow]")
+    repeated, first = _repeats(keys)
+    assert (repeated == keys.duplicated(keep=False).to_numpy()).all()
+    assert (first == ~keys.duplicated(keep="first").to_numpy()).all()

@@ -101,6 +101,17 @@ def _stored_same(backend: GraphBackend, table: str, rows: pd.DataFrame) -> np.nd
     return same
 
 
+def _repeats(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each key occurs more than once, and whether each row is its key's first: one
+    factorisation for both (two ``duplicated`` calls cost 0.13 s per million rows each)."""
+    codes, uniques = pd.factorize(keys)  # a missing key is -1: one group of its own, as pandas counts it
+    codes = np.where(codes < 0, len(uniques), codes)
+    repeated = np.bincount(codes)[codes] > 1
+    first = np.zeros(len(codes), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return repeated, first
+
+
 def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame],
             backend: GraphBackend, stored_keys: pa.ChunkedArray | None, *,
             rewrite_stored: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -112,8 +123,7 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
     """
     key = TABLES[table].key[0]
     content = [c for c in good.columns if c not in _SOURCE_COLUMNS]
-    repeated = good.duplicated(subset=[key], keep=False).to_numpy()
-    first = ~good.duplicated(subset=[key], keep="first").to_numpy()
+    repeated, first = _repeats(good[key])
     conflict = np.zeros(len(good), dtype=bool)
     duplicate = np.zeros(len(good), dtype=bool)
     if repeated.any():
