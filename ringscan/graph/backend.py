@@ -28,6 +28,11 @@ class WriteResult:
     rels: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: "WriteResult") -> None:
+        for mine, theirs in ((self.nodes, other.nodes), (self.rels, other.rels), (self.updated, other.updated)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+
 
 class GraphBackend(Protocol):
     name: str

@@ -11,6 +11,7 @@ are completed with ``coalesce`` updates, never overwritten.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -85,6 +86,7 @@ class EmbeddedBackend:
             self._db = ladybug.Database(str(self.path), read_only=read_only,
                                         buffer_pool_size=max(int(buffer_pool_mb), 0) * 2**20)
             self._conn = ladybug.Connection(self._db)
+            self._writer: int | None = None  # the thread whose write is under way on self._conn
             if not read_only:
                 for statement in schema_statements():
                     self._conn.execute(statement)
@@ -95,10 +97,17 @@ class EmbeddedBackend:
 
     # -- queries -------------------------------------------------------------
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """One statement; on a read-only store on a connection of its own (see ``_read``)."""
-        if self.read_only:
+        """One statement; on a connection of its own (see ``_read``) on a read-only store, and
+        while another thread writes (the load stages fee details during the write)."""
+        if self.read_only or self._writing_elsewhere():
             return self._read((cypher, params or {}))
         return _frame(self._conn, cypher, params or {})
+
+    def _writing_elsewhere(self) -> bool:
+        """Whether a write is under way on another thread: its connection is then busy. Reads on a
+        connection of their own see what the write has committed so far (each copy commits)."""
+        writer = self._writer
+        return writer is not None and writer != threading.get_ident()
 
     def _read(self, item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
         """A read-only statement on a connection opened for it and closed once its rows are read.
@@ -143,12 +152,18 @@ class EmbeddedBackend:
 
     def column(self, cypher: str) -> pa.ChunkedArray:
         """The first column of a query's result as Arrow (no pandas round trip for millions of ids)."""
+        import ladybug
+
+        own = ladybug.Connection(self._db) if self._writing_elsewhere() else None
         try:
-            result = self._conn.execute(cypher)
+            result = (own or self._conn).execute(cypher)
+            table = result.get_as_arrow()
+            result.close()
         except RuntimeError as exc:
             raise BackendError(f"query failed on the embedded store: {exc}") from exc
-        table = result.get_as_arrow()
-        result.close()
+        finally:
+            if own is not None:
+                own.close()
         return table.column(0)
 
     def _keys(self, label: str) -> pa.ChunkedArray | None:
@@ -192,6 +207,7 @@ class EmbeddedBackend:
         ``frames`` is emptied table by table as each is copied, so the staged rows
         are let go while the engine takes them.
         """
+        self._writer = threading.get_ident()
         try:
             return self._write(frames, progress)
         except BackendError:
@@ -199,6 +215,8 @@ class EmbeddedBackend:
         except RuntimeError as exc:
             raise BackendError(f"writing to the embedded store stopped part-way ({exc}); "
                                "run the same load again to complete it") from exc
+        finally:
+            self._writer = None
 
     def _write(self, frames: GraphFrames, progress: Progress | None) -> WriteResult:
         result = WriteResult()

@@ -103,7 +103,7 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
     files, _ = resolve_inputs(paths)
     inspect_inputs(files, mapping)
 
-    def read_one(path: Path) -> Batch:
+    def read_one(path: Path) -> tuple[Batch, TablePlan]:
         raw = read_table(path).frame
         file = str(path)
         plan = plan_table([c for c in raw.columns if c != LINE_COL], mapping, file)
@@ -111,15 +111,15 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
         good, rejects = validate_table(plan.table, frame, file, max_amount=max_amount)
         rejects = _as_read(rejects, raw, plan)
         raw.attrs["source_columns"] = {name: header for name, (_, header) in plan.fields.items() if header}
-        return Batch(plan.table, file, raw, good, rejects, plan)
+        return Batch(plan.table, file, raw, good, rejects, plan), plan
 
     # Two files at once: Arrow's parsing and compute kernels let go of the GIL, so one
     # file's Python work runs beside the other's (read stage at 1M settlements: see bench/).
     batches = []
     with ThreadPoolExecutor(max_workers=READ_FILES_AT_ONCE) as pool:
-        for i, batch in enumerate(pool.map(read_one, files)):  # in the files' order
+        for i, (batch, plan) in enumerate(pool.map(read_one, files)):  # in the files' order
             batches.append(batch)
-            _time_hints(batch.plan, batch.raw, batch.rejects)
+            _time_hints(plan, batch.raw, batch.rejects)
             if progress:
                 progress("read", i + 1, len(files))
     _date_only_warning(batches)

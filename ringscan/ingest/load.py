@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from ..graph.backend import GraphBackend, Progress
 from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, same_values, typed
-from .inputs import read_inputs, resolve_inputs
+from .inputs import inspect_inputs, read_inputs, resolve_inputs
 from .readers import LINE_COL
 from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
@@ -43,9 +45,25 @@ class LoadReport:
     files: list[dict] = field(default_factory=list)
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     rejects_path: str | None = None
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage: read, dedupe, graph, write
+    # Wall time per stage: read, dedupe, graph, write; and staged_during_write, the fee details'
+    # read, dedupe and graph, which ran while the engine copied the other tables (in write's time).
+    seconds: dict[str, float] = field(default_factory=dict)
     load_id: str = ""  # in the store's load journal and on this load's rejects
     resumed: bool = False  # an earlier load had not finished: stored rows were written again
+
+    def absorb(self, other: "LoadReport", *, during_write: bool = False) -> None:
+        """Add the accounting of files staged apart (``during_write``: while the engine copied)."""
+        self.read += other.read
+        self.loaded += other.loaded
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+        self.by_reason += other.by_reason
+        self.files += other.files
+        if during_write:  # not on the load's critical path: kept apart from its stages
+            self.seconds["staged_during_write"] = sum(other.seconds.values())
+        else:
+            for stage, seconds in other.seconds.items():
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
     @property
     def reject_rate(self) -> float:
@@ -178,15 +196,34 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     never finished, this one resumes, writing rows already stored again so
     that what the killed load left out is filled in.
     """
-    files = [str(f.resolve()) for f in resolve_inputs(paths)[0]]
+    mapping = mapping or Mapping()
+    resolved = resolve_inputs(paths)[0]
+    files = [str(f.resolve()) for f in resolved]
+    plans = inspect_inputs(resolved, mapping)  # every file's header checked before anything is read
+    first = [f for f, plan in zip(resolved, plans, strict=True) if plan.table != "fee_details"]
+    fees = [f for f, plan in zip(resolved, plans, strict=True) if plan.table == "fee_details"]
     resume = resumes(backend, files)
-    report, rejects, graph = stage_files(paths, backend, mapping=mapping, max_amount=max_amount,
-                                         progress=progress, resume=resume)
+    stage = partial(stage_files, backend=backend, mapping=mapping, max_amount=max_amount, progress=progress,
+                    resume=resume)
+    report, rejects, graph = stage(first or fees)
     report.load_id = new_load_id()
     report.resumed = resume
     begin_load(backend, report.load_id, files)
     started = time.perf_counter()
-    written = backend.write(graph, progress=progress)  # stopped part-way: the journal row stays unfinished
+    # Stopped part-way, a write leaves the journal row unfinished and the next load resumes.
+    if first and fees:
+        # Fee details are read and checked while the engine copies the rest: the copy runs in
+        # the engine's own threads, so the staging's Python work takes the other core.
+        ids = graph.nodes["Settlement"]["setl_id"] if "Settlement" in graph.nodes else None
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            copying = writer.submit(backend.write, graph, progress)
+            fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids)
+            written = copying.result()
+        report.absorb(fee_report, during_write=True)
+        rejects = pd.concat([rejects, fee_rejects], ignore_index=True)
+        written.add(backend.write(fee_graph, progress=progress))
+    else:
+        written = backend.write(graph, progress=progress)
     report.seconds["write"] = time.perf_counter() - started
     report.written = {"nodes": written.nodes, "relationships": written.rels}
     # After the store committed: a load killed before this point is rerun whole and
@@ -199,12 +236,14 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                 max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
-                ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+                settlements: pd.Series | None = None) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
     """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
 
     ``resume``: an earlier load of some of these files did not finish, so rows
     stored identically are kept for the write (and counted as loaded) rather than
     counted as duplicates; rows that conflict with the store are still rejected.
+    ``settlements``: ids of settlements this load writes from other files (fee details
+    staged apart from their settlements may refer to them).
     """
     mapping = mapping or Mapping()
     started = time.perf_counter()
@@ -237,6 +276,8 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
                 else np.zeros(len(kept), dtype=bool)
             if stored_settlements is not None:
                 known |= is_in(kept["setl_id"], stored_settlements)
+            if settlements is not None:
+                known |= is_in(kept["setl_id"], settlements)
             orphan = ~known
             for file, rows in kept[orphan].groupby("src_file", sort=False):
                 raw = next(b.raw for b in mine if b.file == file)
@@ -254,7 +295,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     report.loaded = report.read - report.rejected - report.duplicates
 
     known_places = {}
-    for label in ("Institution", "Pharmacy"):
+    for label in ("Institution", "Pharmacy") if "settlements" in frames or "institutions" in frames else ():
         for code in backend.query(f"MATCH (n:{label}) RETURN n.fixmedins_code AS k")["k"]:
             known_places[code] = label
     report.seconds["dedupe"] = time.perf_counter() - started
