@@ -60,6 +60,13 @@ class Settings:
     # memory). Most of a big scan's memory is this cache: a bound keeps a store of any size
     # within it, at the cost of reading pages again from the file (the OS cache) when it is full.
     buffer_pool_mb: int = 0
+    # A load writing at most this many graph rows (nodes and relationships; about 300k
+    # settlements) does it in one transaction, which then holds about 270 MB (0.85 GiB for the
+    # 6.3M rows of 1M settlements). A commit on a non-empty store checkpoints what it touched, so
+    # one commit beats one per copy: month 6 of a 200k-settlement district into months 1-5
+    # writes in 1.46 s against 1.80 s. Above it each bulk copy commits, keeping the transaction
+    # out of the load's peak. 0: always commit each copy. A killed load resumes either way.
+    transaction_rows: int = 2_000_000
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""
@@ -130,6 +137,9 @@ def load_settings(config_file: Path | None = None, env: Mapping[str, str] | None
                           "use louvain, leiden, label_propagation or gds (neo4j backend)")
     if settings.lang not in {"zh", "en"}:
         raise ConfigError(f"language `{settings.lang}` is unknown; use zh or en")
+    if settings.transaction_rows < 0:
+        raise ConfigError(f"setting `transaction_rows` = {settings.transaction_rows} is not usable: "
+                          "give a number of rows, or 0 to commit each copy")
     if settings.buffer_pool_mb < 0:
         raise ConfigError(f"setting `buffer_pool_mb` = {settings.buffer_pool_mb} is not usable: "
                           "give megabytes, or 0 for the engine's default")

@@ -32,8 +32,11 @@ def _load_cmd(data: Path, db: Path) -> list[str]:
     return [sys.executable, "-m", "ringscan", "load", *files, "--db", str(db), "--rejects", str(db) + ".rejects.csv"]
 
 
-def _env() -> dict:
-    return {**os.environ, "RINGSCAN_LOCK_WAIT": "0"}
+def _env(transaction_rows: str | None = None) -> dict:
+    env = {**os.environ, "RINGSCAN_LOCK_WAIT": "0"}
+    if transaction_rows is not None:  # 0: every bulk copy commits on its own, as a big load's do
+        env["RINGSCAN_TRANSACTION_ROWS"] = transaction_rows
+    return env
 
 
 def _content(db: Path) -> dict:
@@ -71,12 +74,14 @@ def clean(small_district: Path, tmp_path_factory) -> tuple[Path, float]:
     return db, time.perf_counter() - started
 
 
+@pytest.mark.parametrize("transaction_rows", [None, "0"], ids=["one-transaction", "commit-each-copy"])
 @pytest.mark.parametrize("fraction", KILL_AT)
-def test_a_killed_load_run_again_holds_what_a_clean_load_holds(small_district, clean, tmp_path, fraction):
+def test_a_killed_load_run_again_holds_what_a_clean_load_holds(small_district, clean, tmp_path, fraction,
+                                                                transaction_rows):
     clean_db, seconds = clean
     db = tmp_path / "graph.lbdb"
     proc = subprocess.Popen(_load_cmd(small_district, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=_env())
+                            env=_env(transaction_rows))
     time.sleep(seconds * fraction)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -36,6 +36,8 @@ class WriteResult:
 
 class GraphBackend(Protocol):
     name: str
+    # The most rows ``write`` puts in one transaction; 0 when it always commits in parts.
+    transaction_rows: int
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
         """Add what is new in ``frames``; rows already in the store change nothing.
@@ -65,4 +67,5 @@ def open_backend(settings: Settings, *, read_only: bool = False) -> GraphBackend
         return Neo4jBackend.from_env(batch_size=settings.batch_size)
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(settings.db, read_only=read_only, buffer_pool_mb=settings.buffer_pool_mb)
+    return EmbeddedBackend(settings.db, read_only=read_only, buffer_pool_mb=settings.buffer_pool_mb,
+                           transaction_rows=settings.transaction_rows)

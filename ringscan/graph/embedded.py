@@ -1,8 +1,9 @@
 """Embedded graph store: LadybugDB (the maintained fork of Kùzu), on disk, in-process.
 
 New nodes and relationships are bulk-copied from Arrow tables (COPY is the
-fast path, ~1M rows/s), each copy committing on its own; a load killed part-way
-is resumed by the next load of its files (graph/journal.py); rows whose key is already stored are
+fast path, ~1M rows/s): a small write in one transaction, a big one committing
+each copy (see ``write``); a load killed part-way is resumed by the next load of
+its files (graph/journal.py); rows whose key is already stored are
 filtered out first (Arrow set operations, skipped on an empty store), so
 loading the same file twice changes nothing. Nodes that gain
 properties later (a person first seen in settlements, then in persons.csv)
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..config import Settings
 from .backend import BackendError, Progress, WriteResult
 from .model import NODES, RELS, GraphFrames
 from .stall import stall_watch
@@ -40,6 +42,7 @@ _UPDATE_BATCH = 20_000
 # about 1.5 s of a 19 s load); relationship tables, with no key index to build,
 # in slices of COPY_ROWS, which bounds each COPY's working memory.
 NODE_COPY_ROWS = 131_072
+TRANSACTION_ROWS = Settings.transaction_rows  # why this many: config.py
 COPY_ROWS = 1_000_000
 _PAIR_SEP = "\x1f"  # joins (from, to) keys into one comparable string; never in an id
 # Rule queries run this many at once: the engine parallelises one query only in part,
@@ -73,13 +76,16 @@ def schema_statements() -> list[str]:
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, path: Path | str, *, read_only: bool = False, buffer_pool_mb: int = 0):
+    def __init__(self, path: Path | str, *, read_only: bool = False, buffer_pool_mb: int = 0,
+                 transaction_rows: int = TRANSACTION_ROWS):
         """``buffer_pool_mb``: the engine's page cache, the bulk of a scan's memory; 0 leaves the
-        engine's own default (80 % of the machine's memory, which a big store then fills)."""
+        engine's own default (80 % of the machine's memory, which a big store then fills).
+        ``transaction_rows``: see ``write``."""
         import ladybug
 
         self.path = Path(path)
         self.read_only = read_only
+        self.transaction_rows = transaction_rows
         if read_only and not self.path.exists():
             raise BackendError(f"no graph database at {self.path}; load data first with `ringscan load FILES --db {self.path}`")
         try:
@@ -195,26 +201,40 @@ class EmbeddedBackend:
                 self._conn.execute(f"COPY {target} FROM copy_rows{options}")
 
     def write(self, frames: GraphFrames, progress: Progress | None = None) -> WriteResult:
-        """Add what is new in ``frames``, each bulk copy committing on its own.
+        """Add what is new in ``frames``: in one transaction when they hold at most
+        ``transaction_rows`` rows, otherwise each bulk copy committing on its own.
 
-        Not one transaction: the engine holds a transaction's copies in memory
-        until the commit, 0.85 GiB more at 1M settlements and 2.3 GiB more at 3M
-        (``bench/load_bench.py``, ``copy_arrow`` against ``copy_arrow_tx``). A load
-        killed or failing part-way leaves some tables written and its journal row
-        unfinished (graph/journal.py): a scan refuses such a store, and the next
-        load of the same files resumes and adds what is missing.
+        A big write is not one transaction: the engine holds a transaction's copies
+        in memory until the commit, 0.85 GiB more at 1M settlements and 2.3 GiB more
+        at 3M (``bench/load_bench.py``, ``copy_arrow`` against ``copy_arrow_tx``).
+        A small one is: each commit on a non-empty store checkpoints what it touched.
+        Either way a load killed or failing part-way leaves its journal row
+        unfinished (graph/journal.py), with some tables written or none: a scan
+        refuses such a store, and the next load of the same files resumes and adds
+        what is missing.
 
         ``frames`` is emptied table by table as each is copied, so the staged rows
         are let go while the engine takes them.
         """
+        one = frames.rows() <= self.transaction_rows
         self._writer = threading.get_ident()
         try:
-            return self._write(frames, progress)
-        except BackendError:
+            if one:
+                self._conn.execute("BEGIN TRANSACTION")
+            result = self._write(frames, progress)
+            if one:
+                self._conn.execute("COMMIT")
+            return result
+        except BaseException as exc:
+            if one:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except RuntimeError:
+                    pass  # the engine ended the transaction itself (e.g. its buffer pool was full)
+            if isinstance(exc, RuntimeError) and not isinstance(exc, BackendError):
+                raise BackendError(f"writing to the embedded store stopped part-way ({exc}); "
+                                   "run the same load again to complete it") from exc
             raise
-        except RuntimeError as exc:
-            raise BackendError(f"writing to the embedded store stopped part-way ({exc}); "
-                               "run the same load again to complete it") from exc
         finally:
             self._writer = None
 

@@ -100,6 +100,23 @@ class GraphFrames:
             key = next(iter(self.rels))
             yield key, self.rels.pop(key)
 
+    def rows(self) -> int:
+        """Node and relationship rows, all tables together."""
+        return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
+
+    def update(self, other: "GraphFrames") -> None:
+        """Add the frames of files staged apart (a table both hold is joined and deduplicated)."""
+        for label, frame in other.nodes.items():
+            if label in self.nodes:
+                self.add_nodes(label, frame)
+            else:
+                self.nodes[label] = frame
+        for (rel, src, dst), frame in other.rels.items():
+            if (rel, src, dst) in self.rels:
+                self.add_rels(rel, src, dst, frame)
+            else:
+                self.rels[(rel, src, dst)] = frame
+
     def add_nodes(self, label: str, frame: pd.DataFrame, *, unique: bool = False) -> None:
         """Add node rows; ``unique``: keys are known to be distinct and present (no dedupe pass)."""
         spec = NODES[label]

@@ -104,6 +104,7 @@ def masked_uri(uri: str, *, drop: bool = False) -> str:
 
 class Neo4jBackend:
     name = "neo4j"
+    transaction_rows = 0  # batches of `batch_size` rows, each its own transaction
 
     def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, batch_size: int = 5000):
         from neo4j import GraphDatabase

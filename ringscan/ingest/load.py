@@ -206,15 +206,21 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     stage = partial(stage_files, backend=backend, mapping=mapping, max_amount=max_amount, progress=progress,
                     resume=resume)
     report, rejects, graph = stage(first or fees)
+    ids = graph.nodes["Settlement"]["setl_id"] if "Settlement" in graph.nodes else None
+    overlap = bool(first and fees) and graph.rows() > backend.transaction_rows
+    if first and fees and not overlap:  # one write: a second commit on a non-empty store costs its checkpoint
+        fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids)
+        report.absorb(fee_report)
+        rejects = pd.concat([rejects, fee_rejects], ignore_index=True)
+        graph.update(fee_graph)
     report.load_id = new_load_id()
     report.resumed = resume
     begin_load(backend, report.load_id, files)
     started = time.perf_counter()
     # Stopped part-way, a write leaves the journal row unfinished and the next load resumes.
-    if first and fees:
-        # Fee details are read and checked while the engine copies the rest: the copy runs in
-        # the engine's own threads, so the staging's Python work takes the other core.
-        ids = graph.nodes["Settlement"]["setl_id"] if "Settlement" in graph.nodes else None
+    if overlap:
+        # A big load's fee details are read and checked while the engine copies the rest: the
+        # copy runs in the engine's own threads, so the staging's Python work takes the other core.
         with ThreadPoolExecutor(max_workers=1) as writer:
             copying = writer.submit(backend.write, graph, progress)
             fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids)
