@@ -60,13 +60,15 @@ class Settings:
     # memory). Most of a big scan's memory is this cache: a bound keeps a store of any size
     # within it, at the cost of reading pages again from the file (the OS cache) when it is full.
     buffer_pool_mb: int = 0
-    # A load writing at most this many graph rows (nodes and relationships; about 300k
-    # settlements) does it in one transaction, which then holds about 270 MB (0.85 GiB for the
-    # 6.3M rows of 1M settlements). A commit on a non-empty store checkpoints what it touched, so
-    # one commit beats one per copy: month 6 of a 200k-settlement district into months 1-5
-    # writes in 1.46 s against 1.80 s. Above it each bulk copy commits, keeping the transaction
-    # out of the load's peak. 0: always commit each copy. A killed load resumes either way.
-    transaction_rows: int = 2_000_000
+    # A write of at most this many graph rows (nodes and relationships; a month of about 75k
+    # settlements) is one transaction, which then holds about 70 MB (0.85 GiB for the 6.3M rows
+    # of 1M settlements). A commit on a non-empty store checkpoints what it touched, so one
+    # commit beats one per copy: month 6 of a 200k-settlement district (200k rows) into months
+    # 1-5 writes in 1.46 s against 1.80 s. Above it each bulk copy commits, keeping the
+    # transaction out of the load's peak (at 1M settlements a one-transaction copy of the fee
+    # lines alone took the peak from 2.48 to 2.61 times pandas' read). 0: always commit each
+    # copy. A killed load resumes either way.
+    transaction_rows: int = 500_000
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""
