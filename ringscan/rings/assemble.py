@@ -51,10 +51,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
-from scipy.stats import binom, poisson
 
 from ..families import families
 from ..graph.stats import day_to_date
+from .chance import binom_logpmf, poisson_logpmf
 from .evidence import split_key
 
 __all__ = ["RingParams", "Ring", "assemble_rings", "log10_choose"]
@@ -214,7 +214,7 @@ class EpisodeIndex:
         for m in attending:
             j = present[m]
             n = max(visits.get(m, 0), j)
-            if poisson.logpmf(j, max(mu.get(m, 0.0), 1e-12)) > binom.logpmf(j, n, q):
+            if poisson_logpmf(j, max(mu.get(m, 0.0), 1e-12)) > binom_logpmf(j, n, q):
                 out.add(m)
         return out
 

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+
+from .chance import poisson_logsf
 
 __all__ = ["Scale", "SCALES", "cooccurrence_pairs", "bursts", "poisson_surprise"]
 
@@ -75,7 +76,7 @@ def poisson_surprise(k: np.ndarray | float, mu: np.ndarray | float) -> np.ndarra
     """``−log10 P(X ≥ k)`` for ``X ~ Poisson(mu)``; 0 where ``k`` ≤ 0."""
     k = np.asarray(k, dtype=float)
     mu = np.maximum(np.asarray(mu, dtype=float), 1e-300)
-    return np.where(k > 0, -poisson.logsf(k - 1, mu) * _LOG10E, 0.0)
+    return np.where(k > 0, -poisson_logsf(k - 1, mu) * _LOG10E, 0.0)
 
 
 def _profile(events: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
