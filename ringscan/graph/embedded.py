@@ -272,10 +272,13 @@ class EmbeddedBackend:
                 fresh = frame
             else:
                 fresh = self._missing_pairs(rel, src, dst, frame)
-            if len(fresh):
-                types = {"from": "STRING", "to": "STRING", **RELS[rel].properties}
-                self._copy(f"`{rel}`", typed(fresh, types), f" (from='{src}', to='{dst}')")
-            result.rels[rel] = result.rels.get(rel, 0) + len(fresh)
+            count = len(fresh)
+            if count:
+                table = typed(fresh, {"from": "STRING", "to": "STRING", **RELS[rel].properties})
+                del frame, fresh  # the engine copies from the Arrow table: let the frame go first
+                self._copy(f"`{rel}`", table, f" (from='{src}', to='{dst}')")
+                del table
+            result.rels[rel] = result.rels.get(rel, 0) + count
             done += 1
             if progress:
                 progress("write", done, steps)
