@@ -203,8 +203,10 @@ def test_a_scan_during_a_load_waits_or_refuses_in_one_line(small_district, clean
     if scan.returncode == 0:  # it waited for the load: then it saw all of it
         assert proc.returncode == 0
     else:
-        assert "Traceback" not in scan.stderr
-        assert len([line for line in scan.stderr.splitlines() if line.strip()]) == 1, scan.stderr
+        assert "Traceback" not in scan.stderr + scan.stdout
+        # --json: the error is the one JSON document on stdout; otherwise one line on stderr
+        said = [line for line in (scan.stdout + scan.stderr).splitlines() if line.strip()]
+        assert len(said) == 1 and "error" in json.loads(said[0]), (scan.returncode, scan.stdout, scan.stderr)
         assert not (tmp_path / "out" / "rings.json").exists()
 
 
