@@ -203,8 +203,9 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     first = [f for f, plan in zip(resolved, plans, strict=True) if plan.table != "fee_details"]
     fees = [f for f, plan in zip(resolved, plans, strict=True) if plan.table == "fee_details"]
     resume = resumes(backend, files)
+    stored: dict[str, pa.ChunkedArray | None] = {}  # the store's keys, read once for both stages
     stage = partial(stage_files, backend=backend, mapping=mapping, max_amount=max_amount, progress=progress,
-                    resume=resume)
+                    resume=resume, stored_keys=stored)
     report, rejects, graph = stage(first or fees)
     ids = graph.nodes["Settlement"]["setl_id"] if "Settlement" in graph.nodes else None
     overlap = bool(first and fees) and graph.rows() > backend.transaction_rows
@@ -213,6 +214,8 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
         report.absorb(fee_report)
         rejects = pd.concat([rejects, fee_rejects], ignore_index=True)
         graph.update(fee_graph)
+    if not overlap:
+        stored.clear()  # the stored keys were for staging: let them go before the write
     report.load_id = new_load_id()
     report.resumed = resume
     begin_load(backend, report.load_id, files)
@@ -224,6 +227,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
         with ThreadPoolExecutor(max_workers=1) as writer:
             copying = writer.submit(backend.write, graph, progress)
             fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids)
+            stored.clear()
             written = copying.result()
         report.absorb(fee_report, during_write=True)
         rejects = pd.concat([rejects, fee_rejects], ignore_index=True)
@@ -242,15 +246,25 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                 max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
-                settlements: pd.Series | None = None) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+                settlements: pd.Series | None = None, stored_keys: dict[str, pa.ChunkedArray | None] | None = None,
+                ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
     """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
 
     ``resume``: an earlier load of some of these files did not finish, so rows
     stored identically are kept for the write (and counted as loaded) rather than
     counted as duplicates; rows that conflict with the store are still rejected.
     ``settlements``: ids of settlements this load writes from other files (fee details
-    staged apart from their settlements may refer to them).
+    staged apart from their settlements may refer to them). ``stored_keys``: each table's
+    stored keys as read before this load wrote anything, shared by the stages of one load so
+    that the store is read once (filled in here as tables are read).
     """
+    cache = {} if stored_keys is None else stored_keys
+
+    def keys(table: str) -> pa.ChunkedArray | None:
+        if table not in cache:
+            cache[table] = _stored_keys(backend, table)
+        return cache[table]
+
     mapping = mapping or Mapping()
     started = time.perf_counter()
     batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress)
@@ -268,7 +282,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        stored = _stored_keys(backend, table)
+        stored = keys(table)
         if table == "settlements":
             stored_settlements = stored
         kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored,
@@ -277,7 +291,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
         report.duplicates += duplicates
         if table == "fee_details":
             if "settlements" not in frames:
-                stored_settlements = _stored_keys(backend, "settlements")
+                stored_settlements = keys("settlements")
             known = is_in(kept["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
                 else np.zeros(len(kept), dtype=bool)
             if stored_settlements is not None:
