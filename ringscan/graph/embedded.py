@@ -92,7 +92,9 @@ class EmbeddedBackend:
             self._db = ladybug.Database(str(self.path), read_only=read_only,
                                         buffer_pool_size=max(int(buffer_pool_mb), 0) * 2**20)
             self._conn = ladybug.Connection(self._db)
-            self._writer: int | None = None  # the thread whose write is under way on self._conn
+            # Held by a write for its whole run (and re-entered by its own reads); a read from another
+            # thread that finds it taken runs on a connection of its own instead (see ``query``).
+            self._conn_lock = threading.RLock()
             self._in_transaction = False  # a write's transaction is open on self._conn
             if not read_only:
                 for statement in schema_statements():
@@ -106,15 +108,12 @@ class EmbeddedBackend:
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """One statement; on a connection of its own (see ``_read``) on a read-only store, and
         while another thread writes (the load stages fee details during the write)."""
-        if self.read_only or self._writing_elsewhere():
-            return self._read((cypher, params or {}))
-        return _frame(self._conn, cypher, params or {})
-
-    def _writing_elsewhere(self) -> bool:
-        """Whether a write is under way on another thread: its connection is then busy. Reads on a
-        connection of their own see what the write has committed so far (each copy commits)."""
-        writer = self._writer
-        return writer is not None and writer != threading.get_ident()
+        if self.read_only or not self._conn_lock.acquire(blocking=False):
+            return self._read((cypher, params or {}))  # a write holds the store's connection
+        try:
+            return _frame(self._conn, cypher, params or {})
+        finally:
+            self._conn_lock.release()
 
     def _read(self, item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
         """A read-only statement on a connection opened for it and closed once its rows are read.
@@ -161,16 +160,19 @@ class EmbeddedBackend:
         """The first column of a query's result as Arrow (no pandas round trip for millions of ids)."""
         import ladybug
 
-        own = ladybug.Connection(self._db) if self._writing_elsewhere() else None
+        mine = self._conn_lock.acquire(blocking=False)  # otherwise a write holds the store's connection
+        conn = self._conn if mine else ladybug.Connection(self._db)
         try:
-            result = (own or self._conn).execute(cypher)
+            result = conn.execute(cypher)
             table = result.get_as_arrow()
             result.close()
         except RuntimeError as exc:
             raise BackendError(f"query failed on the embedded store: {exc}") from exc
         finally:
-            if own is not None:
-                own.close()
+            if mine:
+                self._conn_lock.release()
+            else:
+                conn.close()
         return table.column(0)
 
     def _keys(self, label: str) -> pa.ChunkedArray | None:
@@ -231,7 +233,7 @@ class EmbeddedBackend:
         are let go while the engine takes them.
         """
         one = frames.rows() <= self.transaction_rows
-        self._writer = threading.get_ident()
+        self._conn_lock.acquire()  # reads from other threads go elsewhere meanwhile (see ``query``)
         try:
             if one:
                 self._conn.execute("BEGIN TRANSACTION")
@@ -251,8 +253,8 @@ class EmbeddedBackend:
                                    "run the same load again to complete it") from exc
             raise
         finally:
-            self._writer = None
             self._in_transaction = False
+            self._conn_lock.release()
 
     def _write(self, frames: GraphFrames, progress: Progress | None) -> WriteResult:
         result = WriteResult()
