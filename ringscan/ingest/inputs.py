@@ -98,10 +98,15 @@ def inspect_inputs(files: list[Path], mapping: Mapping) -> list[TablePlan]:
 
 
 def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
-                progress: Progress | None = None) -> list[Batch]:
-    """Read, recognise, canonicalise and validate each file (after checking all of them)."""
+                progress: Progress | None = None, checked: bool = False) -> list[Batch]:
+    """Read, recognise, canonicalise and validate each file (after checking all of them).
+
+    ``checked``: ``inspect_inputs`` already ran over the whole load, of which ``paths`` are a
+    part; checking a part again would judge the mapping against some of its files only.
+    """
     files, _ = resolve_inputs(paths)
-    inspect_inputs(files, mapping)
+    if not checked:
+        inspect_inputs(files, mapping)
 
     def read_one(path: Path) -> tuple[Batch, TablePlan]:
         raw = read_table(path).frame

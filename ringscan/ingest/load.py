@@ -205,7 +205,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     resume = resumes(backend, files)
     stored: dict[str, pa.ChunkedArray | None] = {}  # the store's keys, read once for both stages
     stage = partial(stage_files, backend=backend, mapping=mapping, max_amount=max_amount, progress=progress,
-                    resume=resume, stored_keys=stored)
+                    resume=resume, stored_keys=stored, checked=True)
     report, rejects, graph = stage(first or fees)
     ids = graph.nodes["Settlement"]["setl_id"] if "Settlement" in graph.nodes else None
     overlap = bool(first and fees) and graph.rows() > backend.transaction_rows
@@ -247,7 +247,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                 max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
                 settlements: pd.Series | None = None, stored_keys: dict[str, pa.ChunkedArray | None] | None = None,
-                ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+                checked: bool = False) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
     """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
 
     ``resume``: an earlier load of some of these files did not finish, so rows
@@ -256,7 +256,8 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     ``settlements``: ids of settlements this load writes from other files (fee details
     staged apart from their settlements may refer to them). ``stored_keys``: each table's
     stored keys as read before this load wrote anything, shared by the stages of one load so
-    that the store is read once (filled in here as tables are read).
+    that the store is read once (filled in here as tables are read). ``checked``: the
+    headers and mapping were checked over the whole load (see ``read_inputs``).
     """
     cache = {} if stored_keys is None else stored_keys
 
@@ -267,7 +268,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
 
     mapping = mapping or Mapping()
     started = time.perf_counter()
-    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress)
+    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress, checked=checked)
     report = LoadReport()
     report.seconds["read"] = time.perf_counter() - started
     started = time.perf_counter()
