@@ -30,8 +30,11 @@ WITH g, p, s1.atddr_no AS d1, s2.atddr_no AS d2, count(*) AS overlaps,
 WHERE overlaps >= $min_overlaps
 WITH g, d1, d2, collect({psn: p.psn_no, evidence: evidence}) AS duals, count(*) AS shared
 WHERE shared >= 2
-MATCH (s:Settlement)-[:INCLUDES]->(g)
-WHERE s.place_label = 'Institution' AND s.atddr_no IS NOT NULL AND s.refund = 0
+// The drug's patients reached from their settlements (a drug node matched afresh, then compared):
+// the embedded store keeps a settlement's way to its drugs, not a drug's way back to every
+// settlement, so a query must not start from a drug it carries (graph/model.py).
+MATCH (s:Settlement)-[:INCLUDES]->(other:Drug)
+WHERE other = g AND s.place_label = 'Institution' AND s.atddr_no IS NOT NULL AND s.refund = 0
 WITH g, d1, d2, duals, shared, count(DISTINCT s.psn_no) AS patients,
      count(DISTINCT CASE WHEN s.atddr_no = d1 THEN s.psn_no END) AS n1,
      count(DISTINCT CASE WHEN s.atddr_no = d2 THEN s.psn_no END) AS n2

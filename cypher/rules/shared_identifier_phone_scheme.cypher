@@ -28,7 +28,11 @@ WHERE holders >= $min_holders AND holders <= $max_holders AND addresses >= $min_
 MATCH (ph)<-[:HAS_PHONE]-(p:Patient)<-[:`FOR`]-(s:Settlement)-[:AT]->(place)
 WITH population, ph.tel AS tel, holders, place, p.psn_no AS psn, collect(s.setl_id) AS evidence
 WITH population, place, collect({tel: tel, holders: holders, psn: psn, evidence: evidence}) AS visitors
-MATCH (place)<-[:AT]-(v:Settlement)
+// The place's people reached from their settlements (a place node matched afresh, then
+// compared): the embedded store keeps a settlement's way to its place, not the place's way
+// back to every settlement, so a query must not start from a place it carries (graph/model.py).
+MATCH (v:Settlement)-[:AT]->(other)
+WHERE other = place
 WITH population, place, visitors, count(DISTINCT v.psn_no) AS place_people
 UNWIND visitors AS visitor
 RETURN 'Patient' AS entity_type, visitor.psn AS entity_id, 'Phone' AS hub_type,

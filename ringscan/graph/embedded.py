@@ -69,7 +69,8 @@ def schema_statements() -> list[str]:
     for rel in RELS.values():
         pairs = ", ".join(f"FROM {a} TO {b}" for a, b in rel.pairs)
         props = "".join(f", {name} {kind}" for name, kind in rel.properties.items())
-        out.append(f"CREATE REL TABLE IF NOT EXISTS `{rel.type}`({pairs}{props})")
+        one_way = "" if rel.backward else " WITH (storage_direction='fwd')"
+        out.append(f"CREATE REL TABLE IF NOT EXISTS `{rel.type}`({pairs}{props}){one_way}")
     return out
 
 

@@ -29,9 +29,23 @@ class NodeType:
 
 @dataclass(frozen=True)
 class RelType:
+    """``backward``: whether the embedded store also keeps each end node's way back.
+
+    A relationship into a hub (a place, a doctor, a drug) is kept one way only: the
+    hub's way back lists every settlement there ever was, and the engine rewrites
+    that whole list at every commit that adds one (month 6 into five stored months:
+    1.72x month 6 alone with it, 1.34x without; ``bench/load_bench.py --months``).
+    Queries reach a hub's settlements by scanning settlements forward, which the
+    engine plans by itself; a query must not start from a hub it already bound in
+    a subquery or after WITH (the engine then asks for the missing way back), so the
+    rules join such hubs again by key (see doctor_collusion_cross_hospital.cypher).
+    Neo4j keeps both ways always.
+    """
+
     type: str
     pairs: tuple[tuple[str, str], ...]
     properties: dict[str, str] = field(default_factory=dict)
+    backward: bool = True
 
 
 _PLACE = {"fixmedins_code": STRING, "fixmedins_name": STRING, "fixmedins_type": STRING,
@@ -59,13 +73,13 @@ RELS: dict[str, RelType] = {r.type: r for r in [
     RelType("HOLDS", (("Patient", "Card"),)),
     RelType("FOR", (("Settlement", "Patient"),)),
     RelType("PAID_WITH", (("Settlement", "Card"),)),
-    RelType("AT", (("Settlement", "Institution"), ("Settlement", "Pharmacy"))),
-    RelType("BY", (("Settlement", "Doctor"),)),
+    RelType("AT", (("Settlement", "Institution"), ("Settlement", "Pharmacy")), backward=False),
+    RelType("BY", (("Settlement", "Doctor"),), backward=False),
     RelType("WORKS_AT", (("Doctor", "Institution"), ("Doctor", "Pharmacy"))),
     RelType("HAS_PHONE", (("Patient", "Phone"),)),
     RelType("LIVES_AT", (("Patient", "Address"),)),
     RelType("INCLUDES", (("Settlement", "Drug"),),
-            {"feedetl_sn": STRING, "cnt": FLOAT, "pric": FLOAT, "det_item_fee_sumamt": FLOAT}),
+            {"feedetl_sn": STRING, "cnt": FLOAT, "pric": FLOAT, "det_item_fee_sumamt": FLOAT}, backward=False),
 ]}
 
 PHARMACY_TYPE = "2"      # fixmedins_type: 2 = 定点零售药店

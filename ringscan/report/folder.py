@@ -167,6 +167,12 @@ def _pii_doc(details: FolderDetails) -> dict:
     }
 
 
+def _joined_sorted(evidence: list[str]) -> str:
+    """A flag's settlements in id order: a rule's ``collect`` returns them in whatever order the
+    engine's plan met them, and the same store must give the same file."""
+    return ";".join(sorted(evidence))
+
+
 def write_folder(out: Path, meta: dict, rings: list[dict], links: pd.DataFrame, flags: pd.DataFrame,
                  settlements: pd.DataFrame, people: pd.DataFrame, names: pd.DataFrame,
                  details: FolderDetails | None = None) -> Path:
@@ -195,7 +201,7 @@ def write_folder(out: Path, meta: dict, rings: list[dict], links: pd.DataFrame, 
                  "explanation"]), out / "rings.csv")
     write_csv(links.assign(a_id=links["a_id"].map(pseudo), b_id=links["b_id"].map(pseudo),
                            evidence=links["evidence"].map(";".join)), out / "links.csv")
-    write_csv(flags.assign(entity_id=flags["entity_id"].map(pseudo), evidence=flags["evidence"].map(";".join)),
+    write_csv(flags.assign(entity_id=flags["entity_id"].map(pseudo), evidence=flags["evidence"].map(_joined_sorted)),
               out / "flags.csv")
     evidence = evidence_rows(rings, settlements)
     for column in ID_COLUMNS:
