@@ -116,6 +116,23 @@ def test_incremental_load_adds_only_new(fixtures: Path, store, tmp_path: Path):
     assert graph_stats(store)["nodes"]["Settlement"] == 4
 
 
+def test_fee_lines_of_stored_settlements_are_known_by_settlement_and_number(fixtures: Path, store, tmp_path: Path):
+    """A fee file loaded after its settlements: lines already stored are duplicates, a new line of a
+    stored settlement is added, and the same number under another settlement is another line."""
+    load_files([fixtures / "settlements.csv"], store)
+    fees = pd.read_csv(fixtures / "fee_details.csv", dtype=str)
+    fees = fees[fees["setl_id"] != "S404"]  # the fixture's orphan
+    first, later = tmp_path / "fees1.csv", tmp_path / "fees2.csv"
+    fees.to_csv(first, index=False)
+    load_files([first], store)
+    extra = fees.iloc[:1].assign(setl_id="S002")  # F001 again, under another settlement
+    pd.concat([fees, extra]).to_csv(later, index=False)
+    report = load_files([later], store)
+    assert report.duplicates == len(fees) and report.loaded == 1 and report.rejected == 0
+    assert graph_stats(store)["relationships"]["INCLUDES"] == len(fees) + 1
+    assert _conserved(report)
+
+
 def test_persons_complete_patients_first_seen_in_settlements(fixtures: Path, store):
     load_files([fixtures / "settlements_english.csv"], store)
     persons = fixtures / "persons_late.csv"

@@ -57,6 +57,11 @@ class GraphBackend(Protocol):
     def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> list[pd.DataFrame]:
         """Run read-only statements, concurrently where the store allows; results in the given order."""
 
+    def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
+        """The first column of read-only ``cypher`` run for each of ``keys`` (strings), bound as
+        ``key``, e.g. ``MATCH (n:Settlement {setl_id: key}) RETURN n.setl_id``: what the store
+        holds of a load's own keys, at a cost that follows the keys rather than the store."""
+
     def close(self) -> None: ...
 
 

@@ -140,6 +140,15 @@ class EmbeddedBackend:
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             return list(pool.map(self._read, statements))
 
+    def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
+        """``cypher`` over ``keys`` read from Arrow (``LOAD FROM``): 34k ids looked up by primary
+        key in 0.015 s, against 0.05 s as an ``UNWIND`` list and 0.06 s to read and compare all
+        168k stored ids (five months of a 200k-settlement district)."""
+        if len(keys) == 0:
+            return pa.chunked_array([], type=pa.string())
+        lookup_keys = pa.table({"key": keys})  # noqa: F841 (LOAD FROM scans this variable)
+        return self.column(f"LOAD FROM lookup_keys {cypher}")
+
     def close(self) -> None:
         if not self.read_only:  # fold the write-ahead log into the database file now
             self._conn.execute("CHECKPOINT")
@@ -278,10 +287,12 @@ class EmbeddedBackend:
             if progress:
                 progress("write", done, steps)
         for (rel, src, dst), frame in frames.take_rels():
-            if rel == "INCLUDES":
-                stored = self.column("MATCH ()-[r:INCLUDES]->() RETURN r.feedetl_sn AS sn") \
-                    if rel not in frames.unstored and self.count("()-[n:INCLUDES]->()") else None
-                fresh = frame if stored is None else frame[~is_in(frame["feedetl_sn"], stored)]
+            if rel == "INCLUDES" and rel not in frames.unstored:  # a fee line is its settlement's line
+                lines = frame["from"].astype("string") + _PAIR_SEP + frame["feedetl_sn"].astype("string")
+                stored = self.lookup("MATCH (s:Settlement {setl_id: key})-[r:INCLUDES]->() "
+                                     f"RETURN s.setl_id + '{_PAIR_SEP}' + r.feedetl_sn AS k",
+                                     pa.array(pd.unique(frame["from"].astype(str)), type=pa.string()))
+                fresh = frame[~is_in(lines, stored)]
             elif src == "Settlement" and new_settlements is not None:
                 new = is_in(frame["from"], new_settlements)
                 # Rows of settlements already stored come only with a resumed load (graph/journal.py):

@@ -149,10 +149,17 @@ class Neo4jBackend:
             raise BackendError(f"query failed on Neo4j at {self.uri}: {exc.message or exc}") from exc
         return pd.DataFrame([r.values() for r in records], columns=keys)
 
-    def column(self, cypher: str) -> pa.ChunkedArray:
+    def column(self, cypher: str, params: dict[str, Any] | None = None) -> pa.ChunkedArray:
         """The first column of a query's result as Arrow."""
-        frame = self.query(cypher)
+        frame = self.query(cypher, params)
         return pa.chunked_array([pa.array(frame.iloc[:, 0].tolist(), from_pandas=True)])
+
+    def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
+        """``cypher`` after ``UNWIND $keys AS key``, ``batch_size`` keys per query."""
+        values = keys.to_pylist()
+        chunks = [self.column(f"UNWIND $keys AS key {cypher}", {"keys": values[i:i + self.batch_size]}).combine_chunks().cast(pa.string())
+                  for i in range(0, len(values), self.batch_size)]
+        return pa.chunked_array(chunks, type=pa.string())
 
     def run_write(self, statement: str, rows: list[dict]) -> tuple[int, int]:
         """One batch in a managed write transaction (retried on transient errors)."""

@@ -132,27 +132,30 @@ def _repeats(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame],
             backend: GraphBackend, stored_keys: pa.ChunkedArray | None, *,
-            rewrite_stored: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+            rewrite_stored: bool = False, identity: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Drop identical repeats; reject same-key rows with different content.
 
     Only rows whose key repeats in this load, or is already stored, are compared
     (usually none): a fresh month costs a set lookup, not a hash of every row.
     ``rewrite_stored`` keeps rows stored identically (a resumed load writes them again).
+    ``identity``: each row's identity, when not the table's key (a fee line's: its settlement and number).
     """
     key = TABLES[table].key[0]
+    identity = good[key] if identity is None else identity
     content = [c for c in good.columns if c not in _SOURCE_COLUMNS]
-    repeated, first = _repeats(good[key])
+    repeated, first = _repeats(identity)
     conflict = np.zeros(len(good), dtype=bool)
     duplicate = np.zeros(len(good), dtype=bool)
     if repeated.any():
         sub = good[repeated]
         hashes = row_hashes(sub, content)
-        first_hash = sub[key].map(hashes[first[repeated]].set_axis(sub[key][first[repeated]]))
+        ids = identity[repeated]
+        first_hash = ids.map(hashes[first[repeated]].set_axis(ids[first[repeated]]))
         same_as_first = (hashes == first_hash).to_numpy()
         conflict[repeated] = ~first[repeated] & ~same_as_first
         duplicate[repeated] = ~first[repeated] & same_as_first
     if stored_keys is not None:
-        in_store = is_in(good[key], stored_keys)
+        in_store = is_in(identity, stored_keys)
         if in_store.any():
             same = _stored_same(backend, table, good[in_store])
             if table == "settlements":  # a settlement id means one settlement
@@ -168,14 +171,26 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
     return good[~conflict & ~duplicate].reset_index(drop=True), rejects_df, int(duplicate.sum())
 
 
-# Where each table's keys are stored (fee details: as INCLUDES relationship properties).
+# Where the keys of people and places are stored: read whole, as there are only as many
+# as the population. Settlements and fee lines grow with every month: a load looks up its own.
 _KEY_QUERIES = {
-    "settlements": ["MATCH (n:Settlement) RETURN n.setl_id AS k"],
     "persons": ["MATCH (n:Patient) RETURN n.psn_no AS k"],
     "institutions": ["MATCH (n:Institution) RETURN n.fixmedins_code AS k",
                      "MATCH (n:Pharmacy) RETURN n.fixmedins_code AS k"],
-    "fee_details": ["MATCH ()-[n:INCLUDES]->() RETURN n.feedetl_sn AS k"],
 }
+_STORED_SETTLEMENTS = "MATCH (n:Settlement {setl_id: key}) RETURN n.setl_id AS k"
+# A fee line is its settlement's line `feedetl_sn`: a number a hospital's system gives, unique
+# within the settlement, so a line is known when the pair is.
+_STORED_LINES = "MATCH (s:Settlement {setl_id: key})-[i:INCLUDES]->() RETURN s.setl_id + '|' + i.feedetl_sn AS k"
+
+
+def _line_keys(fees: pd.DataFrame) -> pd.Series:
+    return fees["setl_id"].astype("string") + "|" + fees["feedetl_sn"].astype("string")
+
+
+def _lookup(backend: GraphBackend, cypher: str, keys: pd.Series) -> pa.ChunkedArray:
+    """What the store holds of ``keys`` (each looked up once)."""
+    return backend.lookup(cypher, pa.array(pd.unique(keys.dropna().astype(str)), type=pa.string()))
 
 
 def _stored_keys(backend: GraphBackend, table: str) -> pa.ChunkedArray | None:
@@ -274,7 +289,6 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     started = time.perf_counter()
     all_rejects: list[pd.DataFrame] = []
     frames: dict[str, pd.DataFrame] = {}
-    stored_settlements: pa.ChunkedArray | None = None
     for table in _TABLE_ORDER:
         mine = [b for b in batches if b.table == table]
         if not mine:
@@ -283,20 +297,31 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        stored = keys(table)
+        identity = None
         if table == "settlements":
-            stored_settlements = stored
-        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend, stored,
-                                              rewrite_stored=resume)
+            # Read before this load writes (a big load stages its fee lines during the write).
+            stored = cache["settlements"] = _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"])
+        elif table == "fee_details":
+            here = is_in(good["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
+                else np.zeros(len(good), dtype=bool)
+            if settlements is not None:
+                here |= is_in(good["setl_id"], settlements)
+            earlier = _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"][~here])  # settlements of other loads
+            ours = cache.get("settlements")
+            with_lines = pa.chunked_array([*earlier.chunks, *(ours.chunks if ours is not None else [])], type=pa.string())
+            stored = _lookup(backend, _STORED_LINES, good["setl_id"][is_in(good["setl_id"], with_lines)])
+            identity = _line_keys(good)
+        else:
+            stored = keys(table)
+        kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend,
+                                              stored if stored is not None and len(stored) else None,
+                                              rewrite_stored=resume, identity=identity)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":
-            if "settlements" not in frames:
-                stored_settlements = keys("settlements")
-            known = is_in(kept["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
-                else np.zeros(len(kept), dtype=bool)
-            if stored_settlements is not None:
-                known |= is_in(kept["setl_id"], stored_settlements)
+            known = is_in(kept["setl_id"], earlier)
+            if "settlements" in frames:
+                known |= is_in(kept["setl_id"], frames["settlements"]["setl_id"])
             if settlements is not None:
                 known |= is_in(kept["setl_id"], settlements)
             orphan = ~known
