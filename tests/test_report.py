@@ -93,6 +93,23 @@ def test_report_cli_rerenders(hostile_scan: Path, tmp_path: Path):
     assert (tmp_path / "index.html").exists() and _html_files(tmp_path / "rings")
 
 
+def test_pages_drawn_in_forked_workers_equal_pages_drawn_in_one_process(hostile_scan: Path, tmp_path: Path,
+                                                                        monkeypatch):
+    import ringscan.report.render as render
+
+    rings_json = hostile_scan / "out" / "rings.json"
+    assert len(json.loads(rings_json.read_text(encoding="utf-8"))["rings"]) >= 2
+    monkeypatch.setattr(render, "PAGE_WORKERS", 1)
+    one = render_report(rings_json, tmp_path / "one")
+    monkeypatch.setattr(render, "PAGE_WORKERS", 2)
+    monkeypatch.setattr(render, "PAGES_PER_WORKER", 1)
+    two = render_report(rings_json, tmp_path / "two")
+    assert [p.name for p in two.pages] == [p.name for p in one.pages]
+    for page in (tmp_path / "one").rglob("*"):
+        if page.is_file():
+            assert (tmp_path / "two" / page.relative_to(tmp_path / "one")).read_bytes() == page.read_bytes(), page.name
+
+
 def test_report_cli_reveal_needs_the_store(hostile_scan: Path, tmp_path: Path):
     rings = str(hostile_scan / "out" / "rings.json")
     result = CliRunner().invoke(app, ["report", rings, "--out", str(tmp_path), "--reveal-pii",
