@@ -20,10 +20,10 @@
 //   A patient who changes hospital, or sees a second specialist now and then:
 //   two-hospital patients are spread over many pairs of doctors, each pair with
 //   few of them. Pharmacy purchases are not prescriptions and do not count.
-MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g:Drug)
+// One pattern, not two MATCH clauses: a second clause could start from the drug the first bound.
+MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement)-[:INCLUDES]->(g:Drug), (p)<-[:`FOR`]-(s2:Settlement)-[:INCLUDES]->(g)
 WHERE s1.place_label = 'Institution' AND s1.refund = 0 AND s1.atddr_no IS NOT NULL
-MATCH (p)<-[:`FOR`]-(s2:Settlement)-[:INCLUDES]->(g)
-WHERE s2.place_label = 'Institution' AND s2.refund = 0 AND s1.atddr_no < s2.atddr_no
+  AND s2.place_label = 'Institution' AND s2.refund = 0 AND s1.atddr_no < s2.atddr_no
   AND s1.fixmedins_code <> s2.fixmedins_code AND abs(s1.setl_day - s2.setl_day) <= $window_d
 WITH g, p, s1.atddr_no AS d1, s2.atddr_no AS d2, count(*) AS overlaps,
      collect(DISTINCT s1.setl_id) + collect(DISTINCT s2.setl_id) AS evidence

@@ -27,7 +27,7 @@ from ..config import Settings
 from .backend import BackendError, Progress, WriteResult
 from .model import NODES, RELS, GraphFrames
 from .stall import stall_watch
-from .typed import is_in, typed
+from .typed import PAIR_SEP, is_in, typed
 
 __all__ = ["EmbeddedBackend", "schema_statements"]
 
@@ -44,7 +44,6 @@ _UPDATE_BATCH = 20_000
 NODE_COPY_ROWS = 131_072
 TRANSACTION_ROWS = Settings.transaction_rows  # why this many: config.py
 COPY_ROWS = 1_000_000
-_PAIR_SEP = "\x1f"  # joins (from, to) keys into one comparable string; never in an id
 # Rule queries run this many at once: the engine parallelises one query only in part,
 # so two at a time keep both cores of a small machine busy.
 READ_THREADS = min(2, os.cpu_count() or 1)
@@ -196,14 +195,14 @@ class EmbeddedBackend:
         if not self.count(f"(:{src})-[n:`{rel}`]->(:{dst})"):
             return None
         a, b = NODES[src].key, NODES[dst].key
-        return self.column(f"MATCH (x:{src})-[:`{rel}`]->(y:{dst}) RETURN x.{a} + '{_PAIR_SEP}' + y.{b} AS k")
+        return self.column(f"MATCH (x:{src})-[:`{rel}`]->(y:{dst}) RETURN x.{a} + '{PAIR_SEP}' + y.{b} AS k")
 
     def _missing_pairs(self, rel: str, src: str, dst: str, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows of ``frame`` whose (from, to) pair the store does not hold yet."""
         pairs = self._pairs(rel, src, dst)
         if pairs is None:
             return frame
-        joined = frame["from"].astype("string") + _PAIR_SEP + frame["to"].astype("string")
+        joined = frame["from"].astype("string") + PAIR_SEP + frame["to"].astype("string")
         return frame[~is_in(joined, pairs)]
 
     def _copy(self, target: str, table: pa.Table, options: str = "", *, rows: int = COPY_ROWS) -> None:
@@ -288,9 +287,9 @@ class EmbeddedBackend:
                 progress("write", done, steps)
         for (rel, src, dst), frame in frames.take_rels():
             if rel == "INCLUDES" and rel not in frames.unstored:  # a fee line is its settlement's line
-                lines = frame["from"].astype("string") + _PAIR_SEP + frame["feedetl_sn"].astype("string")
+                lines = frame["from"].astype("string") + PAIR_SEP + frame["feedetl_sn"].astype("string")
                 stored = self.lookup("MATCH (s:Settlement {setl_id: key})-[r:INCLUDES]->() "
-                                     f"RETURN s.setl_id + '{_PAIR_SEP}' + r.feedetl_sn AS k",
+                                     f"RETURN s.setl_id + '{PAIR_SEP}' + r.feedetl_sn AS k",
                                      pa.array(pd.unique(frame["from"].astype(str)), type=pa.string()))
                 fresh = frame[~is_in(lines, stored)]
             elif src == "Settlement" and new_settlements is not None:

@@ -34,12 +34,12 @@ class RelType:
     A relationship into a hub (a place, a doctor, a drug) is kept one way only: the
     hub's way back lists every settlement there ever was, and the engine rewrites
     that whole list at every commit that adds one (month 6 into five stored months:
-    1.72x month 6 alone with it, 1.34x without; ``bench/load_bench.py --months``).
-    Queries reach a hub's settlements by scanning settlements forward, which the
-    engine plans by itself; a query must not start from a hub it already bound in
-    a subquery or after WITH (the engine then asks for the missing way back), so the
-    rules join such hubs again by key (see doctor_collusion_cross_hospital.cypher).
-    Neo4j keeps both ways always.
+    1.72x month 6 alone with it, 1.38x without; ``bench/load_bench.py --months``).
+    Inside one MATCH pattern the engine finds its own way; a clause that walks from
+    a hub bound in an earlier clause (a second MATCH, OPTIONAL MATCH, COUNT { },
+    after WITH) to its settlements makes the engine ask for the missing way back,
+    so the rules match a hub afresh and compare it (`WHERE other = place`; see
+    shared_identifier_phone_scheme.cypher). Neo4j keeps both ways always.
     """
 
     type: str

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ARROW_TYPES", "typed", "is_in", "same_values", "strings"]
+__all__ = ["ARROW_TYPES", "PAIR_SEP", "typed", "is_in", "same_values", "strings"]
 
 ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64()}
 # Two stored amounts are the same when they differ by less than this (float round trips).
@@ -48,6 +48,8 @@ def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray | Iterable) -> pa.Arra
         return pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
     return pa.array(list(values), type=pa.string())
 
+
+PAIR_SEP = "\x1f"  # joins two keys into one comparable string (a pair, a fee line); never in an id
 
 def strings(values: pd.Series) -> pa.Array:
     """A text column as one contiguous Arrow string array (no copy for Arrow-backed pandas strings)."""

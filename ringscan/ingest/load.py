@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..graph.backend import GraphBackend, Progress
 from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, GraphFrames, build_graph_frames
-from ..graph.typed import is_in, same_values, typed
+from ..graph.typed import PAIR_SEP, is_in, same_values, typed
 from .inputs import inspect_inputs, read_inputs, resolve_inputs
 from .readers import LINE_COL
 from .rejects import append_rejects, new_load_id
@@ -132,30 +132,38 @@ def _repeats(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame],
             backend: GraphBackend, stored_keys: pa.ChunkedArray | None, *,
-            rewrite_stored: bool = False, identity: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+            rewrite_stored: bool = False, within: str | None = None,
+            maybe_stored: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Drop identical repeats; reject same-key rows with different content.
 
     Only rows whose key repeats in this load, or is already stored, are compared
     (usually none): a fresh month costs a set lookup, not a hash of every row.
     ``rewrite_stored`` keeps rows stored identically (a resumed load writes them again).
-    ``identity``: each row's identity, when not the table's key (a fee line's: its settlement and number).
+    ``within``: the key is unique within this column's values only (a fee line's number within its
+    settlement); a row is then known as ``<within>|<key>``, spelt out only for the rows compared.
+    ``maybe_stored``: the rows that can be stored at all (the others are not looked up).
     """
     key = TABLES[table].key[0]
-    identity = good[key] if identity is None else identity
     content = [c for c in good.columns if c not in _SOURCE_COLUMNS]
-    repeated, first = _repeats(identity)
+    repeated, first = _repeats(good[key])
+    if within is not None and repeated.any():  # the same number under two settlements is two lines
+        again = np.flatnonzero(repeated)
+        repeated[again], first[again] = _repeats(_pair_keys(good.iloc[again], within, key))
     conflict = np.zeros(len(good), dtype=bool)
     duplicate = np.zeros(len(good), dtype=bool)
     if repeated.any():
         sub = good[repeated]
         hashes = row_hashes(sub, content)
-        ids = identity[repeated]
+        ids = sub[key] if within is None else _pair_keys(sub, within, key)
         first_hash = ids.map(hashes[first[repeated]].set_axis(ids[first[repeated]]))
         same_as_first = (hashes == first_hash).to_numpy()
         conflict[repeated] = ~first[repeated] & ~same_as_first
         duplicate[repeated] = ~first[repeated] & same_as_first
     if stored_keys is not None:
-        in_store = is_in(identity, stored_keys)
+        in_store = np.zeros(len(good), dtype=bool)
+        rows = np.flatnonzero(maybe_stored) if maybe_stored is not None else np.arange(len(good))
+        sub = good.iloc[rows]
+        in_store[rows] = is_in(sub[key] if within is None else _pair_keys(sub, within, key), stored_keys)
         if in_store.any():
             same = _stored_same(backend, table, good[in_store])
             if table == "settlements":  # a settlement id means one settlement
@@ -181,11 +189,12 @@ _KEY_QUERIES = {
 _STORED_SETTLEMENTS = "MATCH (n:Settlement {setl_id: key}) RETURN n.setl_id AS k"
 # A fee line is its settlement's line `feedetl_sn`: a number a hospital's system gives, unique
 # within the settlement, so a line is known when the pair is.
-_STORED_LINES = "MATCH (s:Settlement {setl_id: key})-[i:INCLUDES]->() RETURN s.setl_id + '|' + i.feedetl_sn AS k"
+_STORED_LINES = ("MATCH (s:Settlement {setl_id: key})-[i:INCLUDES]->() "
+                 f"RETURN s.setl_id + '{PAIR_SEP}' + i.feedetl_sn AS k")
 
 
-def _line_keys(fees: pd.DataFrame) -> pd.Series:
-    return fees["setl_id"].astype("string") + "|" + fees["feedetl_sn"].astype("string")
+def _pair_keys(rows: pd.DataFrame, within: str, key: str) -> pd.Series:
+    return rows[within].astype("string") + PAIR_SEP + rows[key].astype("string")
 
 
 def _lookup(backend: GraphBackend, cypher: str, keys: pd.Series) -> pa.ChunkedArray:
@@ -269,9 +278,10 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     stored identically are kept for the write (and counted as loaded) rather than
     counted as duplicates; rows that conflict with the store are still rejected.
     ``settlements``: ids of settlements this load writes from other files (fee details
-    staged apart from their settlements may refer to them). ``stored_keys``: each table's
-    stored keys as read before this load wrote anything, shared by the stages of one load so
-    that the store is read once (filled in here as tables are read). ``checked``: the
+    staged apart from their settlements may refer to them). ``stored_keys``: what the
+    store held before this load wrote anything (people and places whole, this load's own
+    settlements as looked up), shared by the stages of one load so that the store is read
+    once (filled in here as tables are read). ``checked``: the
     headers and mapping were checked over the whole load (see ``read_inputs``).
     """
     cache = {} if stored_keys is None else stored_keys
@@ -289,6 +299,8 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     started = time.perf_counter()
     all_rejects: list[pd.DataFrame] = []
     frames: dict[str, pd.DataFrame] = {}
+    # A fresh store looks nothing up (the first load of a district, and every benchmark's).
+    fresh_store = backend.query("MATCH (n:Settlement) RETURN n.setl_id AS k LIMIT 1").empty
     for table in _TABLE_ORDER:
         mine = [b for b in batches if b.table == table]
         if not mine:
@@ -297,25 +309,28 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             report.read += len(b.raw)
             all_rejects.append(b.rejects)
         good = pd.concat([b.good for b in mine], ignore_index=True)
-        identity = None
+        maybe_stored = None
         if table == "settlements":
             # Read before this load writes (a big load stages its fee lines during the write).
-            stored = cache["settlements"] = _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"])
+            stored = cache["settlements"] = None if fresh_store else \
+                _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"])
         elif table == "fee_details":
             here = is_in(good["setl_id"], frames["settlements"]["setl_id"]) if "settlements" in frames \
                 else np.zeros(len(good), dtype=bool)
             if settlements is not None:
                 here |= is_in(good["setl_id"], settlements)
-            earlier = _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"][~here])  # settlements of other loads
+            earlier = pa.chunked_array([], type=pa.string()) if fresh_store else \
+                _lookup(backend, _STORED_SETTLEMENTS, good["setl_id"][~here])  # settlements of other loads
             ours = cache.get("settlements")
             with_lines = pa.chunked_array([*earlier.chunks, *(ours.chunks if ours is not None else [])], type=pa.string())
-            stored = _lookup(backend, _STORED_LINES, good["setl_id"][is_in(good["setl_id"], with_lines)])
-            identity = _line_keys(good)
+            maybe_stored = is_in(good["setl_id"], with_lines)
+            stored = _lookup(backend, _STORED_LINES, good["setl_id"][maybe_stored]) if maybe_stored.any() else None
         else:
             stored = keys(table)
         kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend,
                                               stored if stored is not None and len(stored) else None,
-                                              rewrite_stored=resume, identity=identity)
+                                              rewrite_stored=resume, within="setl_id" if table == "fee_details" else None,
+                                              maybe_stored=maybe_stored)
         all_rejects.append(conflicts)
         report.duplicates += duplicates
         if table == "fee_details":

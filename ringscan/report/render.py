@@ -9,6 +9,8 @@ import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +38,7 @@ Progress = Callable[[str, int, int], None]
 # draw them side by side (they inherit the scan's frames; nothing is copied or pickled). The 40
 # pages of a 470k-settlement district: 2.3 s in one process. Fewer than PAGES_PER_WORKER pages
 # a worker are drawn here: a fork costs more than it saves on so few.
-PAGE_WORKERS = min(2, os.cpu_count() or 1)
+PAGE_WORKERS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 PAGES_PER_WORKER = 8
 
 
@@ -159,19 +161,28 @@ class _Pages:
         """Every page, in ring order; in PAGE_WORKERS forked processes when there are enough."""
         total = len(self.doc["rings"])
         workers = min(PAGE_WORKERS, total // PAGES_PER_WORKER)
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 2 or not sys.platform.startswith("linux"):  # fork is safe to use on Linux only
             yield from map(self.draw, range(total))
             return
         global _FORKED
         _FORKED = self
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_quiet_worker) as pool:
                 yield from pool.map(_draw_forked, range(total), chunksize=max(1, total // (workers * 4)))
         finally:
             _FORKED = None
 
 
 _FORKED: _Pages | None = None  # the pages a forked worker draws (set in the parent just before the fork)
+
+
+def _quiet_worker() -> None:
+    """A page worker writes files only: its standard streams are the process's own (not the
+    progress bar's, whose lock another thread of the parent may have held at the fork), and
+    Ctrl-C is the parent's to handle (it stops once the pages in hand are written)."""
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _draw_forked(i: int) -> tuple[str, Path, float]:
