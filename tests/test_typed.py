@@ -19,3 +19,4 @@ def test_is_in_is_set_membership(values, keys, chunked):
         else pa.array(keys, type=pa.string())
     assert is_in(series, stored).tolist() == wanted
     assert is_in(pa.array(values, type=pa.string()), keys).tolist() == wanted
+

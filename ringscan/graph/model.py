@@ -165,13 +165,14 @@ def place_labels(settlements: pd.DataFrame, institutions: pd.DataFrame | None,
     if institutions is not None and len(institutions) and "fixmedins_type" in institutions:
         votes.append(institutions.set_index("fixmedins_code")["fixmedins_type"].dropna())
     if len(settlements):
-        if "fixmedins_type" in settlements:
-            votes.append(settlements.dropna(subset=["fixmedins_type"])
-                         .drop_duplicates("fixmedins_code").set_index("fixmedins_code")["fixmedins_type"])
+        codes = settlements["fixmedins_code"]
+        if "fixmedins_type" in settlements:  # two columns, not the frame: 1M rows cost 0.3 s more
+            typed_rows = settlements[["fixmedins_code", "fixmedins_type"]].dropna(subset=["fixmedins_type"])
+            votes.append(typed_rows.drop_duplicates("fixmedins_code").set_index("fixmedins_code")["fixmedins_type"])
         med = settlements["med_type"] if "med_type" in settlements else pd.Series(pd.NA, index=settlements.index)
-        by_med = (med == PHARMACY_MED_TYPE).fillna(False).map({True: PHARMACY_TYPE, False: "1"})
-        votes.append(pd.Series(by_med.to_numpy(), index=settlements["fixmedins_code"].to_numpy())
-                     .groupby(level=0).first())
+        first = (~codes.duplicated() & codes.notna()).to_numpy()  # each place's first settlement
+        by_med = (med[first] == PHARMACY_MED_TYPE).fillna(False).map({True: PHARMACY_TYPE, False: "1"})
+        votes.append(pd.Series(by_med.to_numpy(), index=codes[first].to_numpy()))
     types = pd.Series(dtype="string")
     for vote in votes:
         vote = vote[~vote.index.duplicated()]
