@@ -7,6 +7,7 @@ in seconds; a row is rejected for the first check it fails.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -159,14 +160,14 @@ def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: floa
     checker = _Checker(raw, file, table)
     for column in _ID_FIELDS[table]:
         checker.check(_blank(raw[column]), column, Reason.MISSING_ID, f"required id `{column}` is empty")
-    for column in TABLES[table].columns:
-        if column in raw.columns:
-            checker.check(has_control(raw[column]), column, Reason.CONTROL_CHARACTER,
-                          f"`{column}` holds a control character (NUL, escape, …)")
-    good = pd.DataFrame(index=raw.index)
-    # Every canonical column exists afterwards, empty where the file lacks it.
-    for column in TABLES[table].columns:
-        good[column] = _text(raw, column)
+    present = [c for c in TABLES[table].columns if c in raw.columns]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy over each column's bytes: no GIL held
+        controls = list(pool.map(lambda c: has_control(raw[c]), present))
+        # Every canonical column exists afterwards, empty where the file lacks it.
+        texts = list(pool.map(lambda c: _text(raw, c), TABLES[table].columns))
+    for column, control in zip(present, controls):  # in the columns' order, as one loop reported them
+        checker.check(control, column, Reason.CONTROL_CHARACTER, f"`{column}` holds a control character (NUL, escape, …)")
+    good = pd.DataFrame(dict(zip(TABLES[table].columns, texts)), index=raw.index)
     good["src_line"] = raw[LINE_COL].astype("int64")
     good["src_file"] = file
     if table == "settlements":
