@@ -30,7 +30,9 @@ TIME_HINT_SHARE = 0.5
 # Files read at once. Two: the build machine has two cores, and memory holds two files' frames
 # at a time more than one by one (the load keeps every file's rows until it writes anyway).
 READ_FILES_AT_ONCE = 2
-COLUMN_THREADS = 2  # a file's columns canonicalised at once (see canonical_frame)
+# A file's columns canonicalised and checked at once (see canonical_frame). A load that reads
+# while the engine copies reads with one: the engine's threads have the cores then.
+COLUMN_THREADS = 2
 _CANONICAL_TIME = "%Y-%m-%d %H:%M:%S"
 _CANONICAL_DATE = "%Y-%m-%d"
 # strptime directives that carry a time of day.
@@ -99,7 +101,8 @@ def inspect_inputs(files: list[Path], mapping: Mapping) -> list[TablePlan]:
 
 
 def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
-                progress: Progress | None = None, checked: bool = False) -> list[Batch]:
+                progress: Progress | None = None, checked: bool = False,
+                threads: int = COLUMN_THREADS) -> list[Batch]:
     """Read, recognise, canonicalise and validate each file (after checking all of them).
 
     ``checked``: ``inspect_inputs`` already ran over the whole load, of which ``paths`` are a
@@ -113,8 +116,8 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
         raw = read_table(path).frame
         file = str(path)
         plan = plan_table([c for c in raw.columns if c != LINE_COL], mapping, file)
-        frame = canonical_frame(raw, plan, mapping.na_values)
-        good, rejects = validate_table(plan.table, frame, file, max_amount=max_amount)
+        frame = canonical_frame(raw, plan, mapping.na_values, threads=threads)
+        good, rejects = validate_table(plan.table, frame, file, max_amount=max_amount, threads=threads)
         rejects = _as_read(rejects, raw, plan)
         raw.attrs["source_columns"] = {name: header for name, (_, header) in plan.fields.items() if header}
         return Batch(plan.table, file, raw, good, rejects, plan), plan
@@ -132,7 +135,8 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
     return batches
 
 
-def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ...] = ("",)) -> pd.DataFrame:
+def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ...] = ("",), *,
+                    threads: int = COLUMN_THREADS) -> pd.DataFrame:
     """The file's rows under canonical names: missing cells (``na_values``) empty, maps and formats applied."""
     def column(field: tuple[str, tuple[FieldSource, str | None]]) -> pd.Series:
         name, (source, header) = field
@@ -148,7 +152,7 @@ def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ..
 
     # Column by column on two threads: the work is Arrow's kernels and numpy over each column's
     # bytes, which let go of the GIL (a 1M-row settlements file: 1.09 -> 0.6 s).
-    with ThreadPoolExecutor(max_workers=COLUMN_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         columns = dict(zip(plan.fields, pool.map(column, plan.fields.items())))
     frame = pd.DataFrame(columns, index=raw.index)
     frame[LINE_COL] = raw[LINE_COL]

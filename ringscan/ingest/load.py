@@ -22,7 +22,7 @@ from ..graph.backend import GraphBackend, Progress
 from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, GraphFrames, build_graph_frames
 from ..graph.typed import PAIR_SEP, is_in, same_values, typed
-from .inputs import inspect_inputs, read_inputs, resolve_inputs
+from .inputs import COLUMN_THREADS, inspect_inputs, read_inputs, resolve_inputs
 from .readers import LINE_COL
 from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
@@ -250,7 +250,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
         # copy runs in the engine's own threads, so the staging's Python work takes the other core.
         with ThreadPoolExecutor(max_workers=1) as writer:
             copying = writer.submit(backend.write, graph, progress)
-            fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids)
+            fee_report, fee_rejects, fee_graph = stage(fees, settlements=ids, threads=1)
             stored.clear()
             written = copying.result()
         report.absorb(fee_report, during_write=True)
@@ -271,7 +271,7 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                 max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
                 settlements: pd.Series | None = None, stored_keys: dict[str, pa.ChunkedArray | None] | None = None,
-                checked: bool = False) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+                checked: bool = False, threads: int = COLUMN_THREADS) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
     """Everything a load does before writing: the accounting, the rejects and the graph rows to add.
 
     ``resume``: an earlier load of some of these files did not finish, so rows
@@ -282,7 +282,8 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     store held before this load wrote anything (people and places whole, this load's own
     settlements as looked up), shared by the stages of one load so that the store is read
     once (filled in here as tables are read). ``checked``: the
-    headers and mapping were checked over the whole load (see ``read_inputs``).
+    headers and mapping were checked over the whole load (see ``read_inputs``). ``threads``:
+    a file's columns read at once (one while the engine copies: its threads have the cores).
     """
     cache = {} if stored_keys is None else stored_keys
 
@@ -293,7 +294,8 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
 
     mapping = mapping or Mapping()
     started = time.perf_counter()
-    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress, checked=checked)
+    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress, checked=checked,
+                          threads=threads)
     report = LoadReport()
     report.seconds["read"] = time.perf_counter() - started
     started = time.perf_counter()

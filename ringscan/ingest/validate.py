@@ -151,7 +151,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype("string").replace("", pd.NA)
 
 
-def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: float,
+                   threads: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split one canonicalised table into (canonical rows, rejects).
 
     ``raw`` is what ingest's ``canonical_frame`` makes of a file: canonical
@@ -161,7 +162,7 @@ def validate_table(table: str, raw: pd.DataFrame, file: str, *, max_amount: floa
     for column in _ID_FIELDS[table]:
         checker.check(_blank(raw[column]), column, Reason.MISSING_ID, f"required id `{column}` is empty")
     present = [c for c in TABLES[table].columns if c in raw.columns]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy over each column's bytes: no GIL held
+    with ThreadPoolExecutor(max_workers=threads) as pool:  # Arrow and numpy over each column's bytes: no GIL held
         controls = list(pool.map(lambda c: has_control(raw[c]), present))
         # Every canonical column exists afterwards, empty where the file lacks it.
         texts = list(pool.map(lambda c: _text(raw, c), TABLES[table].columns))
