@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,3 +96,39 @@ def test_parameter_overrides():
     from ringscan.rules.catalogue import unknown_overrides
 
     assert unknown_overrides(load_catalogue(), {"min_repeats": 1, "nope.x": 1, "window": 3}) == ["nope.x"]
+
+
+def _rel_scans(plan: str) -> list[tuple[str, str]]:
+    """(tables, direction) of every relationship scan in an engine's drawn plan (boxes side by side)."""
+    lines = plan.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        for table in re.finditer(r"Tables: ([A-Za-z_`, ]+?)\s*│", line):
+            for later in lines[i + 1:i + 3]:
+                way = [d for d in re.finditer(r"Direction: (\S+)", later) if abs(d.start() - table.start()) < 12]
+                if way:
+                    found.append((table.group(1), way[0].group(1)))
+                    break
+    return found
+
+
+def test_no_rule_walks_a_one_way_relationship_backwards(fixtures: Path, store):
+    """The embedded store keeps AT, BY and INCLUDES from the settlement only (graph/model.py). A
+    query the engine would run against that way stops with "please set the storage direction to
+    BOTH"; which way it runs follows the query's shape, so the plan shows it on any data. (The
+    two rules written before the change are caught: `(place)<-[]-(v)`, `(g)<-[]-(s)`.)"""
+    from ringscan.graph.model import RELS
+    from ringscan.ingest.load import load_files
+
+    load_files([fixtures / n for n in ("institutions.csv", "persons.csv", "settlements.csv", "fee_details.csv")],
+               store)
+    one_way = {r.type for r in RELS.values() if not r.backward}
+    assert one_way
+    seen = 0
+    for rule in load_catalogue():
+        plan = store.query("EXPLAIN " + rule.query, rule.query_params(rule.bound_params(None))).iloc[0, 0]
+        for tables, way in _rel_scans(plan):
+            if {t.strip(" `") for t in tables.split(",")} & one_way:
+                seen += 1
+                assert "<-" not in way, f"{rule.id}: {tables} {way}"
+    assert seen >= 5  # the plans were read: rules do walk these relationships, forward
