@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import time
@@ -43,7 +44,9 @@ def _renamed(table: pa.Table, k: int) -> pa.Table:
     columns = []
     for name, column in zip(table.column_names, table.columns):
         if k:
-            column = pc.replace_substring(column, REGION, code)
+            # The first occurrence only: the region code leads every id, and a serial number may
+            # contain it again (330102000000330102), which a second replacement would make collide.
+            column = pc.replace_substring(column, REGION, code, max_replacements=1)
             if name == "addr":
                 column = pc.replace_substring(column, DISTRICTS[0], DISTRICTS[k % len(DISTRICTS)])
         columns.append(column)
@@ -61,8 +64,9 @@ def _append(chunk: Path, out: Path, k: int, truth: dict) -> int:
         with open(out / name, "ab") as sink:
             pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=k == 0))
     part = json.loads((chunk / "truth.json").read_text(encoding="utf-8"))
-    text = json.dumps(part, ensure_ascii=False).replace(REGION, f"3301{2 + k:02d}") if k else json.dumps(part)
-    part = json.loads(text)
+    if k:
+        part = json.loads(re.sub(r'"([A-Z]*)' + REGION, lambda m: f'"{m.group(1)}3301{2 + k:02d}',
+                                 json.dumps(part, ensure_ascii=False)))
     if not truth:
         truth.update({key: value for key, value in part.items() if key not in ("rings", "benign")},
                      rings=[], benign=[], chunks=[])
