@@ -140,7 +140,7 @@ def _dedupe(table: str, good: pd.DataFrame, raw_by_file: dict[str, pd.DataFrame]
     (usually none): a fresh month costs a set lookup, not a hash of every row.
     ``rewrite_stored`` keeps rows stored identically (a resumed load writes them again).
     ``within``: the key is unique within this column's values only (a fee line's number within its
-    settlement); a row is then known as ``<within>|<key>``, spelt out only for the rows compared.
+    settlement); a row is then known by the two joined (``PAIR_SEP``), spelt out only for the rows compared.
     ``maybe_stored``: the rows that can be stored at all (the others are not looked up).
     """
     key = TABLES[table].key[0]
