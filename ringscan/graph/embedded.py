@@ -25,9 +25,9 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from .backend import BackendError, Progress, WriteResult
-from .model import NODES, RELS, GraphFrames
+from .model import NODES, RELS, STORED_FEE_LINES, GraphFrames
 from .stall import stall_watch
-from .typed import PAIR_SEP, is_in, typed
+from .typed import PAIR_SEP, is_in, joined, typed
 
 __all__ = ["EmbeddedBackend", "schema_statements"]
 
@@ -202,8 +202,7 @@ class EmbeddedBackend:
         pairs = self._pairs(rel, src, dst)
         if pairs is None:
             return frame
-        joined = frame["from"].astype("string") + PAIR_SEP + frame["to"].astype("string")
-        return frame[~is_in(joined, pairs)]
+        return frame[~is_in(joined(frame["from"], frame["to"]), pairs)]
 
     def _copy(self, target: str, table: pa.Table, options: str = "", *, rows: int = COPY_ROWS) -> None:
         """Bulk-copy ``table`` in slices of ``rows`` rows (see NODE_COPY_ROWS for why).
@@ -287,11 +286,8 @@ class EmbeddedBackend:
                 progress("write", done, steps)
         for (rel, src, dst), frame in frames.take_rels():
             if rel == "INCLUDES" and rel not in frames.unstored:  # a fee line is its settlement's line
-                lines = frame["from"].astype("string") + PAIR_SEP + frame["feedetl_sn"].astype("string")
-                stored = self.lookup("MATCH (s:Settlement {setl_id: key})-[r:INCLUDES]->() "
-                                     f"RETURN s.setl_id + '{PAIR_SEP}' + r.feedetl_sn AS k",
-                                     pa.array(pd.unique(frame["from"].astype(str)), type=pa.string()))
-                fresh = frame[~is_in(lines, stored)]
+                stored = self.lookup(STORED_FEE_LINES, pa.array(pd.unique(frame["from"].astype(str)), type=pa.string()))
+                fresh = frame[~is_in(joined(frame["from"], frame["feedetl_sn"]), stored)]
             elif src == "Settlement" and new_settlements is not None:
                 new = is_in(frame["from"], new_settlements)
                 # Rows of settlements already stored come only with a resumed load (graph/journal.py):

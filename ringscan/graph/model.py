@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .typed import PAIR_SEP
+
 __all__ = ["NodeType", "RelType", "NODES", "RELS", "GraphFrames", "build_graph_frames", "place_labels"]
 
 STRING, INT, FLOAT = "STRING", "INT64", "DOUBLE"
@@ -81,6 +83,11 @@ RELS: dict[str, RelType] = {r.type: r for r in [
     RelType("INCLUDES", (("Settlement", "Drug"),),
             {"feedetl_sn": STRING, "cnt": FLOAT, "pric": FLOAT, "det_item_fee_sumamt": FLOAT}, backward=False),
 ]}
+
+# A fee line is its settlement's line `feedetl_sn` (a number a hospital's system gives, unique
+# within the settlement): the stored lines of the settlements looked up (``key``), as pairs.
+STORED_FEE_LINES = ("MATCH (s:Settlement {setl_id: key})-[i:INCLUDES]->() "
+                    f"RETURN s.setl_id + '{PAIR_SEP}' + i.feedetl_sn AS k")
 
 PHARMACY_TYPE = "2"      # fixmedins_type: 2 = 定点零售药店
 PHARMACY_MED_TYPE = "41"  # med_type: 41 = 定点药店购药

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ARROW_TYPES", "PAIR_SEP", "typed", "is_in", "same_values", "strings"]
+__all__ = ["ARROW_TYPES", "PAIR_SEP", "joined", "typed", "is_in", "same_values", "strings"]
 
 ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64()}
 # Two stored amounts are the same when they differ by less than this (float round trips).
@@ -50,6 +50,12 @@ def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray | Iterable) -> pa.Arra
 
 
 PAIR_SEP = "\x1f"  # joins two keys into one comparable string (a pair, a fee line); never in an id
+
+
+def joined(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two key columns as one comparable string per row (``PAIR_SEP`` between them)."""
+    return a.astype("string") + PAIR_SEP + b.astype("string")
+
 
 def strings(values: pd.Series) -> pa.Array:
     """A text column as one contiguous Arrow string array (no copy for Arrow-backed pandas strings)."""

@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 from ..graph.backend import GraphBackend, Progress
 from ..graph.journal import begin_load, finish_load, resumes
-from ..graph.model import NODES, GraphFrames, build_graph_frames
-from ..graph.typed import PAIR_SEP, is_in, same_values, typed
+from ..graph.model import NODES, STORED_FEE_LINES, GraphFrames, build_graph_frames
+from ..graph.typed import is_in, joined, same_values, typed
 from .inputs import COLUMN_THREADS, inspect_inputs, read_inputs, resolve_inputs
 from .readers import LINE_COL
 from .rejects import append_rejects, new_load_id
@@ -187,14 +187,10 @@ _KEY_QUERIES = {
                      "MATCH (n:Pharmacy) RETURN n.fixmedins_code AS k"],
 }
 _STORED_SETTLEMENTS = "MATCH (n:Settlement {setl_id: key}) RETURN n.setl_id AS k"
-# A fee line is its settlement's line `feedetl_sn`: a number a hospital's system gives, unique
-# within the settlement, so a line is known when the pair is.
-_STORED_LINES = ("MATCH (s:Settlement {setl_id: key})-[i:INCLUDES]->() "
-                 f"RETURN s.setl_id + '{PAIR_SEP}' + i.feedetl_sn AS k")
 
 
 def _pair_keys(rows: pd.DataFrame, within: str, key: str) -> pd.Series:
-    return rows[within].astype("string") + PAIR_SEP + rows[key].astype("string")
+    return joined(rows[within], rows[key])
 
 
 def _lookup(backend: GraphBackend, cypher: str, keys: pd.Series) -> pa.ChunkedArray:
@@ -326,7 +322,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             ours = cache.get("settlements")
             with_lines = pa.chunked_array([*earlier.chunks, *(ours.chunks if ours is not None else [])], type=pa.string())
             maybe_stored = is_in(good["setl_id"], with_lines)
-            stored = _lookup(backend, _STORED_LINES, good["setl_id"][maybe_stored]) if maybe_stored.any() else None
+            stored = _lookup(backend, STORED_FEE_LINES, good["setl_id"][maybe_stored]) if maybe_stored.any() else None
         else:
             stored = keys(table)
         kept, conflicts, duplicates = _dedupe(table, good, {b.file: b.raw for b in mine}, backend,
