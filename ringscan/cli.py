@@ -261,7 +261,8 @@ def load(
             with warnings.catch_warnings(record=True) as caught, _progress(not as_json) as progress:
                 warnings.simplefilter("always", InputWarning)
                 report = _run(load_files, files, store, mapping=mapping_spec, rejects_path=rejects_path,
-                              max_amount=settings.max_settlement_amount, progress=progress)
+                              max_amount=settings.max_settlement_amount,
+                              slice_rows=settings.slice_rows, progress=progress)
             _run(record_loaded_files, store, files, report)  # so `ringscan nightly` knows them
         except Failure:
             store.close()
@@ -750,7 +751,8 @@ def export_neo4j_import_cmd(
         if paths:
             store = _run(EmbeddedBackend, Path(tmp) / "graph.lbdb")
             report = _run(load_files, paths, store, mapping=_run(load_mapping, mapping),
-                          rejects_path=out_dir / "rejects.csv", max_amount=settings.max_settlement_amount)
+                          rejects_path=out_dir / "rejects.csv", max_amount=settings.max_settlement_amount,
+                          slice_rows=settings.slice_rows)
             out.print(f"read {report.read:,}, loaded {report.loaded:,}, rejected {report.rejected:,} "
                       f"(see {report.rejects_path}), duplicates {report.duplicates:,}")
         else:

@@ -69,6 +69,12 @@ class Settings:
     # lines alone took the peak from 2.48 to 2.61 times pandas' read). 0: always commit each
     # copy. A killed load resumes either way.
     transaction_rows: int = 500_000
+    # A settlement or fee-detail CSV file of more rows than this is loaded a slice at a time, each
+    # slice checked against the store and committed before the next is read, so that a load's
+    # memory follows the slice, not the file (a million settlements take about 2 GB to stage, the
+    # load's peak at 1M in bench/load_bench.py); each commit after the first costs its checkpoint,
+    # about a third of a fresh write (month 6 into months 1-5). 0: read every file whole.
+    slice_rows: int = 1_000_000
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""
@@ -142,6 +148,9 @@ def load_settings(config_file: Path | None = None, env: Mapping[str, str] | None
     if settings.transaction_rows < 0:
         raise ConfigError(f"setting `transaction_rows` = {settings.transaction_rows} is not usable: "
                           "give a number of rows, or 0 to commit each copy")
+    if settings.slice_rows < 0:
+        raise ConfigError(f"setting `slice_rows` = {settings.slice_rows} is not usable: "
+                          "give a number of rows, or 0 to read every file whole")
     if settings.buffer_pool_mb < 0:
         raise ConfigError(f"setting `buffer_pool_mb` = {settings.buffer_pool_mb} is not usable: "
                           "give megabytes, or 0 for the engine's default")

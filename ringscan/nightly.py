@@ -200,7 +200,7 @@ def run(settings: Settings, inbox: Path, out: Path, *, catalogue: list | None = 
                 for f in new:
                     say("load", name=f.name)
                 report = load_files(new, store, mapping=mapping, rejects_path=result.folder / "rejects.csv",
-                                    max_amount=settings.max_settlement_amount)
+                                    max_amount=settings.max_settlement_amount, slice_rows=settings.slice_rows)
                 record_loaded_files(store, new, report)
                 result.loaded, result.load_report = new, report
                 say("loaded", loaded=report.loaded, rejected=report.rejected, duplicates=report.duplicates)

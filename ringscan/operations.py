@@ -58,7 +58,8 @@ def load(settings: Settings, paths: list[Path], *, mapping=None, rejects_path: P
         store = open_backend(settings)
         try:
             report = load_files(paths, store, mapping=mapping, rejects_path=rejects_path,
-                                max_amount=settings.max_settlement_amount, progress=progress)
+                                max_amount=settings.max_settlement_amount,
+                                slice_rows=settings.slice_rows, progress=progress)
             record_loaded_files(store, paths, report)
         finally:
             store.close()

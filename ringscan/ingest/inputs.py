@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,12 @@ import pandas as pd
 
 from ..graph.backend import Progress
 from ..messages import InputWarning, UserError
-from .readers import DATA_SUFFIXES, LINE_COL, read_header, read_table
+from .readers import DATA_SUFFIXES, LINE_COL, read_header, read_slices, read_table
 from .schema import TABLES, FieldSource, Mapping, MappingError, TablePlan, closest_headers, plan_table
 from .text import stripped
 from .validate import Reason, validate_table
 
-__all__ = ["Batch", "read_inputs", "resolve_inputs", "inspect_inputs", "canonical_frame"]
+__all__ = ["Batch", "read_inputs", "read_file_slices", "resolve_inputs", "inspect_inputs", "canonical_frame"]
 
 # A file where at least this share of rows has an unparseable time gets a hint to give the format.
 TIME_HINT_SHARE = 0.5
@@ -113,14 +114,7 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
         inspect_inputs(files, mapping)
 
     def read_one(path: Path) -> tuple[Batch, TablePlan]:
-        raw = read_table(path).frame
-        file = str(path)
-        plan = plan_table([c for c in raw.columns if c != LINE_COL], mapping, file)
-        frame = canonical_frame(raw, plan, mapping.na_values, threads=threads)
-        good, rejects = validate_table(plan.table, frame, file, max_amount=max_amount, threads=threads)
-        rejects = _as_read(rejects, raw, plan)
-        raw.attrs["source_columns"] = {name: header for name, (_, header) in plan.fields.items() if header}
-        return Batch(plan.table, file, raw, good, rejects, plan), plan
+        return _batch(read_table(path).frame, str(path), mapping, max_amount, threads)
 
     # Two files at once: Arrow's parsing and compute kernels let go of the GIL, so one
     # file's Python work runs beside the other's (read stage at 1M settlements: see bench/).
@@ -131,8 +125,36 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
             _time_hints(plan, batch.raw, batch.rejects)
             if progress:
                 progress("read", i + 1, len(files))
-    _date_only_warning(batches)
+    _date_only_warning(*_date_only(batches))
     return batches
+
+
+def read_file_slices(path: Path, mapping: Mapping, *, rows: int, max_amount: float,
+                     threads: int = COLUMN_THREADS) -> Iterator[Batch]:
+    """One file (one that ``readers.slice_rows`` accepts) read, recognised, canonicalised and
+    validated a slice of at most ``rows`` rows at a time: a batch per slice, as ``read_inputs``
+    makes one per file. A hint on the format of times comes from the first slice; the warning
+    on date-only times counts every slice, once the last is read."""
+    dated: tuple[int, str | None, list[str]] = (0, None, [])
+    for i, raw in enumerate(read_slices(path, rows)):
+        batch, plan = _batch(raw.frame, str(path), mapping, max_amount, threads)
+        if i == 0:
+            _time_hints(plan, batch.raw, batch.rejects)
+        count, example, files = _date_only([batch])
+        dated = (dated[0] + count, dated[1] or example, dated[2] or files)
+        yield batch
+    _date_only_warning(*dated)
+
+
+def _batch(raw: pd.DataFrame, file: str, mapping: Mapping, max_amount: float,
+           threads: int) -> tuple[Batch, TablePlan]:
+    """A file's rows as read (or a slice of them) made canonical and validated."""
+    plan = plan_table([c for c in raw.columns if c != LINE_COL], mapping, file)
+    frame = canonical_frame(raw, plan, mapping.na_values, threads=threads)
+    good, rejects = validate_table(plan.table, frame, file, max_amount=max_amount, threads=threads)
+    rejects = _as_read(rejects, raw, plan)
+    raw.attrs["source_columns"] = {name: header for name, (_, header) in plan.fields.items() if header}
+    return Batch(plan.table, file, raw, good, rejects, plan), plan
 
 
 def canonical_frame(raw: pd.DataFrame, plan: TablePlan, na_values: tuple[str, ...] = ("",), *,
@@ -199,19 +221,24 @@ def _time_hints(plan: TablePlan, raw: pd.DataFrame, rejects: pd.DataFrame) -> No
                                    column=header, example=example), stacklevel=3)
 
 
-def _date_only_warning(batches: list[Batch]) -> None:
-    """One warning for all settlements whose time is a date alone: which rules leave them out."""
-    counts, example = 0, None
+def _date_only(batches: list[Batch]) -> tuple[int, str | None, list[str]]:
+    """Settlements whose time is a date alone: how many, the first (file:line time), and their files."""
+    counts, example, files = 0, None, []
     for batch in batches:
         if batch.table != "settlements" or "setl_ts" not in batch.good:
             continue
         date_only = batch.good["setl_ts"].isna()
         if date_only.any():
             counts += int(date_only.sum())
+            files.append(batch.file)
             example = example or f"{batch.file}:{int(batch.good.loc[date_only, 'src_line'].iloc[0])} " \
                                  f"{batch.good.loc[date_only, 'setl_time'].iloc[0]}"
+    return counts, example, sorted(set(files))
+
+
+def _date_only_warning(counts: int, example: str | None, files: list[str]) -> None:
+    """One warning for all settlements whose time is a date alone: which rules leave them out."""
     if counts:
-        files = sorted({b.file for b in batches if b.table == "settlements" and b.good["setl_ts"].isna().any()})
         warnings.warn(InputWarning("date_only_times", file=", ".join(files), count=counts, example=example,
                                    rules=", ".join(_rules_needing_times()) or "-"), stacklevel=3)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,12 +19,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..graph.backend import GraphBackend, Progress
+from ..config import Settings
+from ..graph.backend import GraphBackend, Progress, WriteResult
 from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, STORED_FEE_LINES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, joined, same_values, typed
-from .inputs import COLUMN_THREADS, inspect_inputs, read_inputs, resolve_inputs
-from .readers import LINE_COL
+from .inputs import COLUMN_THREADS, Batch, inspect_inputs, read_file_slices, read_inputs, resolve_inputs
+from .readers import LINE_COL, slice_rows
 from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
 from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes
@@ -33,6 +35,10 @@ __all__ = ["LoadReport", "load_files", "stage_files"]
 # Order matters: fee details refer to settlements read in the same run.
 _SOURCE_COLUMNS = {"src_file", "src_line"}  # where a row came from, not what it says
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
+SLICE_ROWS = Settings.slice_rows  # why this many: config.py
+# A plain CSV file is measured for slicing (a pass of the parser) only from this size: a
+# settlement or fee line takes at least 64 bytes, so a smaller file cannot hold SLICE_ROWS rows.
+_BYTES_PER_ROW_AT_LEAST = 64
 
 
 @dataclass
@@ -208,18 +214,26 @@ def _stored_keys(backend: GraphBackend, table: str) -> pa.ChunkedArray | None:
     return pa.chunked_array(chunks, type=pa.string()) if chunks else None
 def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                rejects_path: Path | None = None, max_amount: float = 5_000_000.0,
-               progress: Progress | None = None,
+               progress: Progress | None = None, slice_rows: int = SLICE_ROWS,
                ) -> LoadReport:
     """Read, validate and write ``paths`` into ``backend``; returns the accounting.
 
     The load is journalled in the store (graph/journal.py): if an earlier load
     never finished, this one resumes, writing rows already stored again so
     that what the killed load left out is filled in.
+
+    ``slice_rows``: a settlement or fee-detail file holding more rows than this is read and
+    written a slice at a time (see ``_load_in_slices``); 0 reads every file whole.
     """
     mapping = mapping or Mapping()
     resolved = resolve_inputs(paths)[0]
     files = [str(f.resolve()) for f in resolved]
     plans = inspect_inputs(resolved, mapping)  # every file's header checked before anything is read
+    sliced = _sliced_files(resolved, plans, slice_rows)
+    if sliced:
+        return _load_in_slices(resolved, [p.table for p in plans], sliced, backend, mapping=mapping,
+                               rejects_path=rejects_path, max_amount=max_amount, rows=slice_rows,
+                               progress=progress)
     first = [f for f, plan in zip(resolved, plans, strict=True) if plan.table != "fee_details"]
     fees = [f for f, plan in zip(resolved, plans, strict=True) if plan.table == "fee_details"]
     resume = resumes(backend, files)
@@ -264,6 +278,96 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     return report
 
 
+def _sliced_files(files: list[Path], plans: list, rows: int) -> dict[Path, int]:
+    """The settlement and fee-detail files to read a slice of ``rows`` rows at a time: those
+    holding more rows than that which ``slice_rows`` can read so (plain CSV, a line a row)."""
+    if rows <= 0:
+        return {}
+    sliced = {}
+    for path, plan in zip(files, plans, strict=True):
+        if plan.table in ("settlements", "fee_details") and path.stat().st_size > rows * _BYTES_PER_ROW_AT_LEAST:
+            count = slice_rows(path)
+            if count is not None and count > rows:
+                sliced[path] = count
+    return sliced
+
+
+def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int], backend: GraphBackend, *,
+                    mapping: Mapping, rejects_path: Path | None, max_amount: float, rows: int,
+                    progress: Progress | None) -> LoadReport:
+    """A load too big to hold at once, written in parts, each read, checked and written before the
+    next is read whole: memory holds a part (and the next being read), not the load.
+
+    Parts go in the order rows refer to each other: people, places and the settlements read whole;
+    then each big settlement file a slice at a time; then fee details, whole files and slices.
+    Each part is staged against the store as it stands, so a part's rows are checked against
+    everything written before it (a repeat across slices is a duplicate or a conflict there) and
+    a fee line finds its settlement in the store. Each part's write commits; the load is one
+    journal entry, finished after the last part, so a load stopped part-way is resumed whole by
+    the next (graph/journal.py), and the rejects are appended once, after the last write.
+    """
+    names = [str(f.resolve()) for f in files]
+    resume = resumes(backend, names)
+    whole_first = [f for f, t in zip(files, tables, strict=True) if f not in sliced and t != "fee_details"]
+    whole_fees = [f for f, t in zip(files, tables, strict=True) if f not in sliced and t == "fee_details"]
+    sliced_first = [f for f, t in zip(files, tables, strict=True) if f in sliced and t != "fee_details"]
+    sliced_fees = [f for f, t in zip(files, tables, strict=True) if f in sliced and t == "fee_details"]
+
+    def parts(threads: int) -> Iterator[list[Batch]]:
+        read = partial(read_inputs, mapping=mapping, max_amount=max_amount, checked=True, threads=threads)
+        slices = partial(read_file_slices, mapping=mapping, rows=rows, max_amount=max_amount, threads=threads)
+        if whole_first:
+            yield read(whole_first)
+        for path in sliced_first:
+            yield from ([batch] for batch in slices(path))
+        if whole_fees:
+            yield read(whole_fees)
+        for path in sliced_fees:
+            yield from ([batch] for batch in slices(path))
+
+    report = LoadReport(load_id=new_load_id(), resumed=resume)
+    rejects: list[pd.DataFrame] = []
+    written = WriteResult()
+    begin_load(backend, report.load_id, names)
+    # The next part is read while this one is checked and written: the engine copies in threads
+    # of its own, so the reading's Python work has the other core (one thread for its columns).
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = parts(threads=1)
+        following = reader.submit(next, upcoming, None)
+        done, total = 0, sum(-(-n // rows) for n in sliced.values()) + bool(whole_first) + bool(whole_fees)
+        while (batches := following.result()) is not None:
+            following = reader.submit(next, upcoming, None)
+            part, part_rejects, graph = _stage_batches(batches, backend, resume=resume, stored_keys={})
+            del batches
+            started = time.perf_counter()
+            wrote = backend.write(graph)
+            part.seconds["write"] = time.perf_counter() - started
+            del graph
+            report.absorb(part)
+            rejects.append(part_rejects)
+            written.add(wrote)
+            done += 1
+            if progress:
+                progress("write", done, total)
+    report.files = _per_file(report.files)
+    report.written = {"nodes": written.nodes, "relationships": written.rels}
+    if rejects_path is not None:
+        report.rejects_path = str(append_rejects(rejects_path, pd.concat(rejects, ignore_index=True),
+                                                 report.load_id))
+    finish_load(backend, report.load_id, names)
+    return report
+
+
+def _per_file(entries: list[dict]) -> list[dict]:
+    """One accounting entry per file, its slices' rows added up."""
+    merged: dict[str, dict] = {}
+    for entry in entries:
+        into = merged.setdefault(entry["file"], {**entry, "rows": 0, "rejected": 0})
+        into["rows"] += entry["rows"]
+        into["rejected"] += entry["rejected"]
+    return list(merged.values())
+
+
 def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | None = None,
                 max_amount: float = 5_000_000.0, progress: Progress | None = None, resume: bool = False,
                 settlements: pd.Series | None = None, stored_keys: dict[str, pa.ChunkedArray | None] | None = None,
@@ -281,6 +385,21 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
     headers and mapping were checked over the whole load (see ``read_inputs``). ``threads``:
     a file's columns read at once (one while the engine copies: its threads have the cores).
     """
+    mapping = mapping or Mapping()
+    started = time.perf_counter()
+    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress, checked=checked,
+                          threads=threads)
+    read = time.perf_counter() - started
+    report, rejects, graph = _stage_batches(batches, backend, resume=resume, settlements=settlements,
+                                            stored_keys=stored_keys)
+    report.seconds = {"read": read, **report.seconds}
+    return report, rejects, graph
+
+
+def _stage_batches(batches: list[Batch], backend: GraphBackend, *, resume: bool,
+                   settlements: pd.Series | None = None, stored_keys: dict[str, pa.ChunkedArray | None] | None = None,
+                   ) -> tuple[LoadReport, pd.DataFrame, GraphFrames]:
+    """``stage_files`` for batches already read: dedupe against this load and the store, then the graph rows."""
     cache = {} if stored_keys is None else stored_keys
 
     def keys(table: str) -> pa.ChunkedArray | None:
@@ -288,12 +407,7 @@ def stage_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | 
             cache[table] = _stored_keys(backend, table)
         return cache[table]
 
-    mapping = mapping or Mapping()
-    started = time.perf_counter()
-    batches = read_inputs(paths, mapping, max_amount=max_amount, progress=progress, checked=checked,
-                          threads=threads)
     report = LoadReport()
-    report.seconds["read"] = time.perf_counter() - started
     started = time.perf_counter()
     all_rejects: list[pd.DataFrame] = []
     frames: dict[str, pd.DataFrame] = {}

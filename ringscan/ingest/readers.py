@@ -25,8 +25,8 @@ import pandas as pd
 
 from ..messages import UserError
 
-__all__ = ["RawTable", "read_table", "read_header", "detect_encoding", "data_format", "LINE_COL",
-           "DATA_SUFFIXES"]
+__all__ = ["RawTable", "read_table", "read_header", "read_slices", "slice_rows", "detect_encoding", "data_format",
+           "LINE_COL", "DATA_SUFFIXES"]
 
 LINE_COL = "__line__"
 _SAMPLE_BYTES = 4 << 20
@@ -169,6 +169,107 @@ def _lines(path: Path) -> int:
     return count + (last not in (b"\n", b"\r"))
 
 
+def _arrow_csv_options(src: _Source, encoding: str, delimiter: str, *, block_size: int = 16 << 20):
+    """pyarrow's read, parse and convert options for a text CSV (None if its header cannot be one),
+    every column read as text."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    if src.compression is not None:
+        return None
+    with _binary(src) as fh:
+        head = io.TextIOWrapper(fh, encoding=encoding, newline="").readline()
+    names = next(csv.reader([head], delimiter=delimiter), [])
+    if not names or len(set(names)) != len(names):
+        return None
+    # Arrow's own UTF-8 path skips a byte-order mark; any other encoding goes through Python's codec.
+    return (pv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding, block_size=block_size),
+            pv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False),
+            pv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
+                              strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+
+def _numbered_arrow(table, first_line: int) -> pd.DataFrame:
+    """An Arrow slice of a CSV file as text cells numbered from ``first_line``, rows of empty
+    cells only (",,,,") dropped with their numbers kept by the others."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = pa.array(np.arange(first_line, table.num_rows + first_line, dtype=np.int64))
+    # Candidates are the rows whose first cell is blank, usually none.
+    empty = pc.equal(pc.utf8_trim_whitespace(table.column(0)), "") if table.num_columns else None
+    if empty is not None and pc.any(empty).as_py():
+        for column in table.columns[1:]:
+            empty = pc.and_(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
+        keep = pc.invert(empty)
+        table, lines = table.filter(keep), lines.filter(keep)
+    frame = table.to_pandas()
+    frame[LINE_COL] = lines.to_numpy()
+    return frame
+
+
+def slice_rows(path: Path) -> int | None:
+    """Data rows of a file that ``read_slices`` can read a slice at a time, None for a file it reads whole.
+
+    Slices are for plain CSV files in which every line is one row: the line numbers of a slice
+    are then its offset in the file. That is checked here, before a first slice is read, with a
+    pass of Arrow's parser over the first column alone: a line break inside a quoted cell would
+    make fewer rows than lines (or a parse error), and such a file is read whole (see
+    ``_read_csv``), which numbers its rows however they are broken.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    src = _source(Path(path))
+    if src.fmt != "csv" or src.compression is not None:
+        return None
+    encoding = _encoding(src)
+    delimiter = _delimiter(src, encoding)
+    options = _arrow_csv_options(src, encoding, delimiter)
+    if options is None:
+        return None
+    read, parse, convert = options
+    first = next(iter(convert.column_types))
+    convert.include_columns = [first]
+    rows = 0
+    try:
+        with pv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return rows if _lines(src.path) == rows + 1 else None
+
+
+def read_slices(path: Path, rows: int) -> Iterator[RawTable]:
+    """A file that ``slice_rows`` accepts, as successive slices of at most ``rows`` data rows, each
+    numbered by its lines in the file: memory holds one slice, not the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    src = _source(Path(path))
+    encoding = _encoding(src)
+    options = _arrow_csv_options(src, encoding, _delimiter(src, encoding))
+    if options is None:
+        raise UserError("input_unreadable_format", file=str(path), kind="csv", detail="not a plain CSV file")
+    read, parse, convert = options
+    pending: list[pa.RecordBatch] = []
+    held, line = 0, 2  # the header is line 1
+    with pv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:
+        for batch in reader:
+            pending.append(batch)
+            held += batch.num_rows
+            while held >= rows:
+                table = pa.Table.from_batches(pending)
+                head, rest = table.slice(0, rows), table.slice(rows)
+                yield RawTable(src.path, _numbered_arrow(head, line), encoding)
+                line += rows
+                pending, held = rest.to_batches(), rest.num_rows
+        if held:
+            yield RawTable(src.path, _numbered_arrow(pa.Table.from_batches(pending, schema=reader.schema), line),
+                           encoding)
+
+
 def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame | None:
     """The whole file through pyarrow's multi-threaded CSV reader (10-20× pandas' on millions of rows).
 
@@ -179,40 +280,19 @@ def _read_csv_arrow(src: _Source, encoding: str, delimiter: str) -> pd.DataFrame
     and names a bad row, reads it.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pv
 
-    if src.compression is not None:
+    options = _arrow_csv_options(src, encoding, delimiter)
+    if options is None:
         return None
-    with _binary(src) as fh:
-        head = io.TextIOWrapper(fh, encoding=encoding, newline="").readline()
-    names = next(csv.reader([head], delimiter=delimiter), [])
-    if not names or len(set(names)) != len(names):
-        return None
+    read, parse, convert = options
     try:
-        table = pv.read_csv(
-            src.path,
-            # Arrow's own UTF-8 path skips a byte-order mark; any other encoding goes through Python's codec.
-            read_options=pv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                                        block_size=16 << 20),
-            parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
-                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
+        table = pv.read_csv(src.path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     if _lines(src.path) != table.num_rows + 1:
         return None
-    lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
-    # Rows of empty cells only (",,,,"): candidates are the rows whose first cell is blank, usually none.
-    empty = pc.equal(pc.utf8_trim_whitespace(table.column(0)), "") if table.num_columns else None
-    if empty is not None and pc.any(empty).as_py():
-        for column in table.columns[1:]:
-            empty = pc.and_(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
-        keep = pc.invert(empty)
-        table, lines = table.filter(keep), lines.filter(keep)
-    frame = table.to_pandas()
-    frame[LINE_COL] = lines.to_numpy()
-    return frame
+    return _numbered_arrow(table, 2)
 
 
 def _read_csv(src: _Source, nrows: int | None) -> tuple[pd.DataFrame, str]:
