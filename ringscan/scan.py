@@ -1,7 +1,8 @@
 """One scan: read from the store, then pure stages, then write back.
 
-    store ──read──▶ rule output, card holders, persons, institution visits
-          ──pure──▶ scheduled care → evidence links → suspicion graph → communities
+    store ──read──▶ card holders, persons, institution visits ──pure──▶ scheduled care
+          ──read──▶ each rule's rows ──pure──▶ its evidence links (a rule at a time)
+          ──pure──▶ suspicion graph → communities
           ──read──▶ the settlements the links cite
           ──pure──▶ rings (tight, significant, scored, explained)
           ──read──▶ member details for reports
@@ -33,7 +34,7 @@ from .graph.stats import day_to_date
 from .messages import UserError
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
-from .rings.evidence import EvidenceParams, evidence_links, split_key
+from .rings.evidence import EvidenceBuilder, EvidenceParams, split_key
 from .rings.schedule import ScheduleParams, scheduled_settlements
 from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
 from .rules.catalogue import Rule
@@ -134,20 +135,25 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict[str, float]] = {}
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
-    with stage("rules"):
-        output = run_rules(backend, rules, overrides, progress=progress)
     with stage("read"):
         holders_df = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
         holders = dict(zip(holders_df["card"], holders_df["psn"]))
+        del holders_df
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
         care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "
                              + ", ".join(f"s.{f} AS {f}" for f in _CARE_FIELDS))
         period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
                                "max(s.setl_day) AS b").iloc[0]
-    with stage("evidence"):
         scheduled = scheduled_settlements(care, schedule)
         del care
-        evidence = evidence_links(output, rules, holders, scheduled, evidence_params)
+    with stage("rules"):
+        # Each rule's rows become evidence as they arrive, while the engine runs the next rules,
+        # and are let go: a scan holds a few rules' rows at a time, not all of them.
+        builder = EvidenceBuilder(holders, scheduled, evidence_params)
+        output = run_rules(backend, rules, overrides, progress=progress, take=builder.add)
+    with stage("evidence"):
+        evidence = builder.links()
+        del builder
     with stage("graph"):
         homes = household_of(persons, suspicion.max_household)
         G = suspicion_graph(evidence.links, homes, suspicion)

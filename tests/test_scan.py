@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -121,3 +123,52 @@ def test_look_alike_makes_no_ring(scanned, district: Path, kind: str):
         for group in groups:
             supplied = len(people & group)
             assert not (supplied >= 3 and supplied >= len(people) / 2), (kind, ring["id"], ring["explanation"])
+
+
+def test_rule_results_are_taken_a_few_at_a_time(loaded: Path):
+    """A scan holds a few rules' rows at a time: no more than READ_THREADS queries run ahead of
+    the result taken, and a query's failure names its rule."""
+    from ringscan.graph.backend import BackendError
+    from ringscan.graph.embedded import READ_THREADS
+    from ringscan.rules.run import run_rules
+
+    rules = load_catalogue()
+    with EmbeddedBackend(loaded, read_only=True) as store:
+        started: list[str] = []
+        read = store._read
+
+        def counted(item):
+            started.append(item[0])
+            return read(item)
+
+        store._read = counted  # type: ignore[method-assign]
+        ahead: list[int] = []
+        results = store.query_many([(r.query, r.query_params(r.bound_params(None))) for r in rules])
+        for taken, _ in enumerate(results, start=1):
+            ahead.append(len(started) - taken)
+        assert max(ahead) <= READ_THREADS and len(started) == len(rules)
+
+        kept: list[str] = []
+        broken = [*rules[:2], replace(rules[2], query="MATCH (n:NoSuchLabel) RETURN n")]
+        with pytest.raises(BackendError, match=f"rule `{rules[2].id}`"):
+            run_rules(store, broken, take=lambda rule, bound, rows: kept.append(rule.id))
+
+
+def test_evidence_built_as_rules_arrive_equals_evidence_from_all_rows(loaded: Path):
+    """The scan's way (each rule's rows made evidence on arrival) gives what the whole output gives."""
+    from ringscan.rings.evidence import EvidenceBuilder, evidence_links
+    from ringscan.rules.run import run_rules
+
+    rules = load_catalogue()
+    with EmbeddedBackend(loaded, read_only=True) as store:
+        held = store.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
+        holders = dict(zip(held["card"], held["psn"]))
+        whole = evidence_links(run_rules(store, rules), rules, holders, set())
+        builder = EvidenceBuilder(holders, set())
+        flags_only = run_rules(store, list(reversed(rules)), take=builder.add)  # any order of arrival
+        streamed = builder.links()
+    assert flags_only.events.empty and flags_only.links.empty and len(flags_only.flags)
+    pd.testing.assert_frame_equal(whole.links, streamed.links)
+    assert len(whole.links) and list(whole.episodes.items()) == list(streamed.episodes.items())
+    assert list(whole.visits.items()) == list(streamed.visits.items())
+    assert list(whole.actors_at_risk.items()) == list(streamed.actors_at_risk.items())

@@ -165,14 +165,13 @@ class Neo4jBackend:
         """One batch in a managed write transaction (retried on transient errors)."""
         return self.run_transaction([(statement, {"rows": rows})])
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> list[pd.DataFrame]:
-        """One after the other: the server parallelises each query itself."""
-        frames = []
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Iterator[pd.DataFrame]:
+        """One after the other, each when the caller takes it: the server parallelises each query itself."""
         for cypher, params in statements:
             started = time.perf_counter()
-            frames.append(self.query(cypher, params))
-            frames[-1].attrs["seconds"] = time.perf_counter() - started
-        return frames
+            frame = self.query(cypher, params)
+            frame.attrs["seconds"] = time.perf_counter() - started
+            yield frame
 
     def run_transaction(self, work: list[tuple[str, dict]]) -> tuple[int, int]:
         """Several statements in one managed write transaction; (nodes, relationships) created."""

@@ -37,7 +37,7 @@ from ..rules.run import RuleOutput
 from .cooccurrence import SCALES, bursts, cooccurrence_pairs
 from .excess import ExcessParams, hub_excess
 
-__all__ = ["EvidenceParams", "EvidenceLinks", "evidence_links", "actor_key", "split_key", "LINK_KINDS"]
+__all__ = ["EvidenceParams", "EvidenceLinks", "EvidenceBuilder", "evidence_links", "actor_key", "split_key", "LINK_KINDS"]
 
 LINK_KINDS = ("repeat", "burst", "excess", "identifier")
 _COLUMNS = ["rule", "family", "level", "kind", "a", "b", "weight", "k", "mu", "at_risk", "episodes", "context",
@@ -206,28 +206,53 @@ def _identifier_links(rows: pd.DataFrame, holders: _Holders) -> list[pd.DataFram
                          hubs=[{} for _ in range(len(frame))])]
 
 
+class EvidenceBuilder:
+    """Evidence links built a rule at a time, as each rule's rows arrive (``rules.run.Take``):
+    a scan hands every rule's rows over and lets them go, rather than holding all of them.
+
+    What it gives (``links``) does not depend on the order the rules come in: links are sorted,
+    and episodes, visits and the actors at risk are ordered by rule id.
+    """
+
+    def __init__(self, holders: dict[str, str], scheduled: set[str], params: EvidenceParams = EvidenceParams()):
+        self.params = params
+        self._holders = _Holders(holders)
+        self._care = pa.array(sorted(scheduled), type=pa.string())
+        self._parts: list[pd.DataFrame] = []
+        self._at_risk: dict[str, int] = {}
+        self._episodes: dict[str, dict] = {}
+        self._visits: dict[tuple[str, str, str], int] = {}
+
+    def add(self, rule: Rule, bound: dict, rows: pd.DataFrame) -> None:
+        """One rule's rows (events, observations or links, as ``run_rules`` orders them)."""
+        if rule.emits == "events":
+            made, self._at_risk[rule.id] = _event_links(rule, bound, rows, self._holders, self._care, self.params,
+                                                        self._episodes, self._visits)
+        elif rule.emits == "observations":
+            made = _excess_links(rule, bound, rows, self._holders)
+        elif rule.emits == "link":
+            made = _identifier_links(rows, self._holders)
+        else:
+            return
+        self._parts += [m.assign(rule=rule.id, family=rule.family, level=rule.level) for m in made]
+
+    def links(self) -> EvidenceLinks:
+        links = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame(columns=_COLUMNS)
+        links = links[links["a"] != links["b"]].reindex(columns=_COLUMNS)
+        links = links.sort_values(["rule", "kind", "a", "b"], kind="stable").reset_index(drop=True)
+        # Sorted by rule alone (a stable sort): within a rule, the order its rows made them in.
+        episodes = dict(sorted(self._episodes.items(), key=lambda item: item[1]["rule"]))
+        visits = dict(sorted(self._visits.items(), key=lambda item: item[0][0]))
+        return EvidenceLinks(links, dict(sorted(self._at_risk.items())), episodes, visits)
+
+
 def evidence_links(output: RuleOutput, rules: list[Rule], holders: dict[str, str], scheduled: set[str],
                    params: EvidenceParams = EvidenceParams()) -> EvidenceLinks:
     """Actor–actor links from every rule's output (see module docstring)."""
     by_id = {r.id: r for r in rules}
-    lookup = _Holders(holders)
-    care = pa.array(sorted(scheduled), type=pa.string())
-    parts: list[pd.DataFrame] = []
-    at_risk: dict[str, int] = {}
-    episodes: dict[str, dict] = {}
-    visits: dict[tuple[str, str, str], int] = {}
-    for kind, frame in (("events", output.events), ("observations", output.observations), ("link", output.links)):
+    builder = EvidenceBuilder(holders, scheduled, params)
+    for frame in (output.events, output.observations, output.links):
         for rule_id, rows in frame.groupby("rule", sort=True):
             rule = by_id[rule_id]
-            bound = output.params.get(rule_id, rule.params)
-            if kind == "events":
-                made, at_risk[rule_id] = _event_links(rule, bound, rows, lookup, care, params, episodes, visits)
-            elif kind == "observations":
-                made = _excess_links(rule, bound, rows, lookup)
-            else:
-                made = _identifier_links(rows, lookup)
-            parts += [m.assign(rule=rule.id, family=rule.family, level=rule.level) for m in made]
-    links = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
-    links = links[links["a"] != links["b"]].reindex(columns=_COLUMNS)
-    links = links.sort_values(["rule", "kind", "a", "b"], kind="stable").reset_index(drop=True)
-    return EvidenceLinks(links, at_risk, episodes, visits)
+            builder.add(rule, output.params.get(rule_id, rule.params), rows)
+    return builder.links()

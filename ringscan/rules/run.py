@@ -1,7 +1,7 @@
 """Run rules on a backend: one frame per kind of output, each row tagged with its rule."""
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +10,7 @@ import pandas as pd
 from ..graph.backend import BackendError, GraphBackend, Progress
 from .catalogue import EMITS, Rule
 
-__all__ = ["RuleOutput", "run_rules"]
+__all__ = ["RuleOutput", "run_rules", "Take"]
 
 _HEAD = ["rule", "family", "level"]
 
@@ -66,39 +66,49 @@ def _frame(rows: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return rows
 
 
+# Each kind's rows in a stable order within a rule (rows of one rule stay together, by rule id).
+_ORDER = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", "entity_id"],
+          "events": ["entity_type", "entity_id", "t", "setl_id"],
+          "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
+# What a rule's rows are handed to as they come (see ``run_rules``): the rule, its bound
+# parameters, its rows (in ``_ORDER``).
+Take = Callable[[Rule, dict[str, Any], pd.DataFrame], None]
+
+
 def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any] | None = None,
-              progress: Progress | None = None) -> RuleOutput:
-    """Run every rule once; rows come back grouped by kind, in a stable order."""
+              progress: Progress | None = None, take: Take | None = None) -> RuleOutput:
+    """Run every rule once; rows come back grouped by kind, in a stable order.
+
+    ``take``: links, events and observations go to it a rule at a time, as each query's rows
+    arrive, while the engine runs the next queries; they are not kept in the output (which then
+    holds the flags only). At 10M settlements an events rule returns millions of rows: a scan
+    turns each into evidence and lets it go, rather than holding every rule's rows at once.
+    """
     parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in EMITS}
     seconds, params = {}, {}
     bound = {rule.id: rule.bound_params(overrides) for rule in rules}
-    try:
-        results = backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])
-    except BackendError:
-        for rule in rules:  # name the rule that failed
-            try:
-                backend.query(rule.query, rule.query_params(bound[rule.id]))
-            except BackendError as exc:
-                raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
-        raise
-    pending = deque(zip(rules, results))  # each query's rows let go once reshaped (millions at scale)
-    del results
-    for i in range(len(rules)):
-        rule, rows = pending.popleft()
+    results = backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])
+    for i, rule in enumerate(rules):
+        try:
+            rows = next(results)
+        except BackendError as exc:
+            raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
         seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
         params[rule.id] = bound[rule.id]
-        parts[rule.emits].append(_frame(rows, rule))
-        del rows
+        frame = _frame(rows, rule)
+        del rows  # each query's rows let go once reshaped (millions at scale)
+        if take is not None and rule.emits != "flag":
+            take(rule, bound[rule.id], frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True))
+        else:
+            parts[rule.emits].append(frame)
+        del frame
         if progress:
             progress("rules", i + 1, len(rules))
-    order = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", "entity_id"],
-             "events": ["entity_type", "entity_id", "t", "setl_id"],
-             "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
     frames = {}
     for kind in EMITS:  # one kind at a time, each rule's part dropped once joined
         found = parts.pop(kind)
         frame = pd.concat(found, ignore_index=True) if found else _empty(kind)
         del found
-        frames[kind] = frame.sort_values(["rule", *order[kind]], kind="stable").reset_index(drop=True)
+        frames[kind] = frame.sort_values(["rule", *_ORDER[kind]], kind="stable").reset_index(drop=True)
         del frame
     return RuleOutput(frames["link"], frames["flag"], frames["events"], frames["observations"], seconds, params)
