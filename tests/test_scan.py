@@ -172,3 +172,38 @@ def test_evidence_built_as_rules_arrive_equals_evidence_from_all_rows(loaded: Pa
     assert len(whole.links) and list(whole.episodes.items()) == list(streamed.episodes.items())
     assert list(whole.visits.items()) == list(streamed.visits.items())
     assert list(whole.actors_at_risk.items()) == list(streamed.actors_at_risk.items())
+
+
+def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Path):
+    """With a bounded buffer pool two big rules may not fit at once: each is run again alone, in
+    order; a statement that fails alone fails the scan."""
+    import threading
+    import time
+
+    from ringscan.graph.backend import BackendError
+
+    full = "Buffer manager exception: Unable to allocate memory! The buffer pool is full and no memory could be freed!"
+    statements = [(f"MATCH (s:Settlement) RETURN count(s) + {i} AS n", {}) for i in range(6)]
+    with EmbeddedBackend(loaded, read_only=True) as store:
+        read, lock, active = store._read, threading.Lock(), [0]
+
+        def crowded(item):  # a statement that meets another running finds the pool full
+            with lock:
+                active[0] += 1
+                others = active[0] > 1
+            try:
+                time.sleep(0.05)
+                if others:
+                    raise BackendError(f"query failed on the embedded store: {full}")
+                return read(item)
+            finally:
+                with lock:
+                    active[0] -= 1
+
+        store._read = crowded  # type: ignore[method-assign]
+        counts = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
+        assert counts == [counts[0] + i for i in range(6)]
+
+        store._read = lambda item: (_ for _ in ()).throw(BackendError(full))  # type: ignore[method-assign]
+        with pytest.raises(BackendError, match="buffer pool is full"):
+            list(store.query_many(statements[:1] * 3))
