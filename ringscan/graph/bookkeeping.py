@@ -5,7 +5,7 @@ properties) and write them with Cypher both engines run; this module is the
 one place that knows how each engine wants the schema and a transaction:
 
 * embedded: ``CREATE NODE TABLE IF NOT EXISTS``; several statements run
-  between ``BEGIN TRANSACTION`` and ``COMMIT``;
+  between ``BEGIN TRANSACTION`` and ``COMMIT`` (``run_transaction``);
 * Neo4j: a uniqueness constraint on the key; several statements run in one
   managed write transaction.
 
@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-
-from .backend import BackendError
 
 __all__ = ["Table", "ensure_tables", "has_table", "write_all", "read_table"]
 
@@ -77,17 +75,4 @@ def write_all(backend, work: list[tuple[str, dict[str, Any]]]) -> None:
     work = [(s, p) for s, p in work if p.get("rows", [None])]  # an empty UNWIND list has no type to bind
     if not work:
         return
-    if _is_neo4j(backend):
-        backend.run_transaction(work)
-        return
-    backend.query("BEGIN TRANSACTION")
-    try:
-        for statement, params in work:
-            backend.query(statement, params)
-    except BaseException:
-        try:
-            backend.query("ROLLBACK")
-        except BackendError:
-            pass
-        raise
-    backend.query("COMMIT")
+    backend.run_transaction(work)
