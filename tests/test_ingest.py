@@ -262,11 +262,47 @@ def test_a_load_in_slices_equals_the_whole_load(fixtures: Path, tmp_path: Path, 
 
 def test_a_file_with_a_line_break_in_a_cell_is_not_sliced(fixtures: Path, tmp_path: Path):
     """Slices are numbered by their offset in the file, which holds only if every line is a row."""
-    from ringscan.ingest.readers import slice_rows
+    from ringscan.ingest.readers import sliceable_rows
 
     frame = pd.read_csv(fixtures / "settlements.csv", dtype=str)
-    assert slice_rows(fixtures / "settlements.csv") == len(frame)
+    assert sliceable_rows(fixtures / "settlements.csv") == len(frame)
     frame.loc[0, "dise_name"] = "急性\n上呼吸道感染"
     broken = tmp_path / "broken.csv"
     frame.to_csv(broken, index=False)
-    assert slice_rows(broken) is None
+    assert sliceable_rows(broken) is None
+
+
+def test_a_big_write_turns_the_engines_automatic_checkpoint_on_again(fixtures: Path, tmp_path: Path):
+    """A big write copies without the engine's automatic checkpoint (a setting of the whole
+    database) and checkpoints once at its end; afterwards every connection checkpoints as before."""
+    from ringscan.graph.embedded import EmbeddedBackend
+
+    def setting(store) -> bool:
+        return bool(store.query("CALL current_setting('auto_checkpoint') RETURN *").iloc[0, 0])
+
+    with EmbeddedBackend(tmp_path / "big.lbdb", transaction_rows=0) as store:
+        assert setting(store)
+        load_files([fixtures / "settlements.csv"], store)
+        assert setting(store) and graph_stats(store)["nodes"]["Settlement"] == 4
+
+
+def test_a_bad_byte_deep_in_a_sliced_file_is_one_clear_error(fixtures: Path, tmp_path: Path):
+    """Past the sample its encoding is told from, a cell that is not UTF-8 stops a sliced load with
+    one line naming the file and how far it was read (the slices before it are committed, and the
+    same load run again after the file is mended completes it)."""
+    from ringscan.graph.embedded import EmbeddedBackend
+    from ringscan.messages import UserError
+
+    frame = pd.read_csv(fixtures / "settlements.csv", dtype=str)
+    many = pd.concat([frame] * 12000, ignore_index=True)
+    many["setl_id"] = [f"S{i:07d}" for i in range(len(many))]
+    path = tmp_path / "settlements.csv"
+    many.to_csv(path, index=False)
+    data = path.read_bytes()
+    assert len(data) > 5 << 20
+    at = max(i for i in range(len(data) - 2000, len(data)) if data[i] >= 0xE0)  # a Chinese name's first byte
+    path.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        with pytest.raises(UserError) as caught:
+            load_files([path], store, slice_rows=5000)
+    assert str(path) in str(caught.value) and "after line" in str(caught.value)

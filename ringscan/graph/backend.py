@@ -1,7 +1,7 @@
 """The one small interface every graph store implements, and how to open one."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -55,7 +55,7 @@ class GraphBackend(Protocol):
     def column(self, cypher: str) -> pa.ChunkedArray:
         """The first column of a read-only query's result, as Arrow (millions of ids without pandas)."""
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Iterator[pd.DataFrame]:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
         """Run read-only statements, concurrently where the store allows; results in the given order,
         each as the caller takes it (a few may run ahead, never all: results can be large)."""
 

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor, wait
 from itertools import islice
 from pathlib import Path
@@ -64,24 +64,11 @@ def _frame(conn: Any, cypher: str, params: dict[str, Any]) -> pd.DataFrame:
     except RuntimeError as exc:
         raise BackendError(f"query failed on the embedded store: {exc}") from exc
     try:
-        return result.get_as_df() if result.get_num_tuples() == 0 else _as_frame(result.get_as_arrow(chunk_size=-1))
+        # Not get_as_arrow: at half the cost and a third of the memory, it aborted the process in
+        # 3 of 6 runs of a scan (two rule queries at once), and in some with every export locked.
+        return result.get_as_df()
     finally:
         result.close()
-
-
-def _as_frame(table: pa.Table) -> pd.DataFrame:
-    """A result read as Arrow, in the frame the engine's own ``get_as_df`` makes, at a fraction of
-    its cost: text and numbers stay in Arrow's buffers (a 4M-row rule result at 10M settlements:
-    7-10 s and a 2-3 GiB spike through ``get_as_df``). Lists and other nested values become
-    Python objects as there, and a text column of nulls only holds None."""
-    frame = table.to_pandas()
-    for name, column in zip(table.column_names, table.columns):
-        kind = column.type
-        if pa.types.is_string(kind) and column.null_count == len(column):
-            frame[name] = pd.Series([None] * len(column), index=frame.index, dtype=object)
-        elif not (pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-            frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
-    return frame
 
 
 def schema_statements() -> list[str]:
@@ -116,8 +103,8 @@ class EmbeddedBackend:
             self._db = ladybug.Database(str(self.path), read_only=read_only,
                                         buffer_pool_size=max(int(buffer_pool_mb), 0) * 2**20)
             self._conn = ladybug.Connection(self._db)
-            # Held by a write for its whole run (and re-entered by its own reads); a read from another
-            # thread that finds it taken runs on a connection of its own instead (see ``query``).
+            # Held by a write for its whole run. Only statements of this thread's open transaction use
+            # self._conn (``_own_transaction``); every other statement runs on a connection of its own.
             self._conn_lock = threading.RLock()
             self._in_transaction = False  # a write's transaction is open on self._conn
             if not read_only:
@@ -142,12 +129,18 @@ class EmbeddedBackend:
     def run_transaction(self, work: list[tuple[str, dict[str, Any]]]) -> None:
         """Statements all or nothing: one transaction on the store's connection."""
         with self._conn_lock:
-            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                self._conn.execute("BEGIN TRANSACTION")
+            except RuntimeError as exc:
+                raise BackendError(f"cannot write to the embedded store: {exc}") from exc
             self._in_transaction = True
             try:
                 for statement, params in work:
                     _frame(self._conn, statement, params)
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except RuntimeError as exc:
+                    raise BackendError(f"cannot write to the embedded store: {exc}") from exc
             except BaseException:
                 try:
                     self._conn.execute("ROLLBACK")
@@ -180,7 +173,7 @@ class EmbeddedBackend:
         frame.attrs["seconds"] = time.perf_counter() - started
         return frame
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Iterator[pd.DataFrame]:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
         """Read-only statements, ``READ_THREADS`` at once (the engine releases the GIL), each on a
         connection of its own (``_read``); results in the given order as the caller takes them.
         At most ``READ_THREADS`` statements run ahead of the result taken: at 10M settlements a
@@ -289,8 +282,6 @@ class EmbeddedBackend:
 
         conn = self._conn if self._in_transaction else ladybug.Connection(self._db)
         try:
-            if conn is not self._conn:  # the write checkpoints once, when it ends (see ``write``)
-                conn.execute("CALL auto_checkpoint=false")
             for start in range(0, table.num_rows, rows):
                 copy_rows = table.slice(start, rows)  # noqa: F841 (COPY ... FROM <name> scans this variable)
                 with stall_watch(f"the bulk copy into {target.strip('`')}"):
@@ -315,7 +306,8 @@ class EmbeddedBackend:
         ``frames`` is emptied table by table as each is copied, so the staged rows
         are let go while the engine takes them.
 
-        The copies do not checkpoint as they commit; the write checkpoints once, at its end. The
+        The copies of a big write do not checkpoint as they commit (the engine's automatic
+        checkpoint is off for the write, for every connection); the write checkpoints once, at its end. The
         engine's automatic checkpoint after each copy rewrote the key index of the whole table,
         so each copy into a big table cost more than the last: 131k settlements into a table of
         2.75M took 1.27 s, against 0.46 s without (bench/load_bench.py). What is committed and
@@ -328,6 +320,8 @@ class EmbeddedBackend:
             if one:
                 self._conn.execute("BEGIN TRANSACTION")
                 self._in_transaction = True
+            else:  # the engine's setting, for every connection: turned on again below
+                self._conn.execute("CALL auto_checkpoint=false")
             result = self._write(frames, progress)
             if one:
                 self._conn.execute("COMMIT")
@@ -346,7 +340,11 @@ class EmbeddedBackend:
             raise
         finally:
             self._in_transaction = False
-            self._conn_lock.release()
+            try:
+                if not one:
+                    self._conn.execute("CALL auto_checkpoint=true")
+            finally:
+                self._conn_lock.release()
 
     def _write(self, frames: GraphFrames, progress: Progress | None) -> WriteResult:
         result = WriteResult()

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -165,7 +166,7 @@ class Neo4jBackend:
         """One batch in a managed write transaction (retried on transient errors)."""
         return self.run_transaction([(statement, {"rows": rows})])
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Iterator[pd.DataFrame]:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
         """One after the other, each when the caller takes it: the server parallelises each query itself."""
         for cypher, params in statements:
             started = time.perf_counter()

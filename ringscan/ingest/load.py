@@ -25,7 +25,7 @@ from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, STORED_FEE_LINES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, joined, same_values, typed
 from .inputs import COLUMN_THREADS, Batch, inspect_inputs, read_file_slices, read_inputs, resolve_inputs
-from .readers import LINE_COL, slice_rows
+from .readers import LINE_COL, sliceable_rows
 from .rejects import append_rejects, new_load_id
 from .schema import TABLES, Mapping
 from .validate import REJECT_COLUMNS, Reason, rejects_frame, row_hashes
@@ -280,13 +280,13 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 
 def _sliced_files(files: list[Path], plans: list, rows: int) -> dict[Path, int]:
     """The settlement and fee-detail files to read a slice of ``rows`` rows at a time: those
-    holding more rows than that which ``slice_rows`` can read so (plain CSV, a line a row)."""
+    holding more rows than that which ``readers.sliceable_rows`` can read so (plain CSV, a line a row)."""
     if rows <= 0:
         return {}
     sliced = {}
     for path, plan in zip(files, plans, strict=True):
         if plan.table in ("settlements", "fee_details") and path.stat().st_size > rows * _BYTES_PER_ROW_AT_LEAST:
-            count = slice_rows(path)
+            count = sliceable_rows(path)
             if count is not None and count > rows:
                 sliced[path] = count
     return sliced
@@ -295,8 +295,8 @@ def _sliced_files(files: list[Path], plans: list, rows: int) -> dict[Path, int]:
 def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int], backend: GraphBackend, *,
                     mapping: Mapping, rejects_path: Path | None, max_amount: float, rows: int,
                     progress: Progress | None) -> LoadReport:
-    """A load too big to hold at once, written in parts, each read, checked and written before the
-    next is read whole: memory holds a part (and the next being read), not the load.
+    """A load too big to hold at once, written in parts, each checked and written while the next is
+    read: memory holds a part and the next, not the load.
 
     Parts go in the order rows refer to each other: people, places and the settlements read whole;
     then each big settlement file a slice at a time; then fee details, whole files and slices.

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..messages import UserError
 
-__all__ = ["RawTable", "read_table", "read_header", "read_slices", "slice_rows", "detect_encoding", "data_format",
+__all__ = ["RawTable", "read_table", "read_header", "read_slices", "sliceable_rows", "detect_encoding", "data_format",
            "LINE_COL", "DATA_SUFFIXES"]
 
 LINE_COL = "__line__"
@@ -208,7 +208,7 @@ def _numbered_arrow(table, first_line: int) -> pd.DataFrame:
     return frame
 
 
-def slice_rows(path: Path) -> int | None:
+def sliceable_rows(path: Path) -> int | None:
     """Data rows of a file that ``read_slices`` can read a slice at a time, None for a file it reads whole.
 
     Slices are for plain CSV files in which every line is one row: the line numbers of a slice
@@ -242,10 +242,11 @@ def slice_rows(path: Path) -> int | None:
 
 
 def read_slices(path: Path, rows: int) -> Iterator[RawTable]:
-    """A file that ``slice_rows`` accepts, as successive slices of at most ``rows`` data rows, each
-    numbered by its lines in the file: memory holds one slice, not the file."""
+    """A file that ``sliceable_rows`` accepts, as successive slices of at most ``rows`` data rows, each
+    numbered by its lines in the file: memory holds one slice, not the file. A cell Arrow cannot read
+    as text (bytes not in the file's encoding, past the sample the encoding was told from) stops the
+    read with one line naming the file and the last line read before it."""
     import pyarrow as pa
-    import pyarrow.csv as pv
 
     src = _source(Path(path))
     encoding = _encoding(src)
@@ -253,6 +254,20 @@ def read_slices(path: Path, rows: int) -> Iterator[RawTable]:
     if options is None:
         raise UserError("input_unreadable_format", file=str(path), kind="csv", detail="not a plain CSV file")
     read, parse, convert = options
+    read_to = 1  # the last line of the slices read so far (the header is line 1)
+    try:
+        for raw in _slices(src, encoding, read, parse, convert, rows):
+            yield raw
+            read_to = int(raw.frame[LINE_COL].max()) if len(raw.frame) else read_to
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise UserError("input_unreadable_format", file=str(path), kind="CSV",
+                        detail=f"after line {read_to}: {exc}") from exc
+
+
+def _slices(src: _Source, encoding: str, read, parse, convert, rows: int) -> Iterator[RawTable]:
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
     pending: list[pa.RecordBatch] = []
     held, line = 0, 2  # the header is line 1
     with pv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,23 +88,25 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
     parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in EMITS}
     seconds, params = {}, {}
     bound = {rule.id: rule.bound_params(overrides) for rule in rules}
-    results = backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])
-    for i, rule in enumerate(rules):
-        try:
-            rows = next(results)
-        except BackendError as exc:
-            raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
-        seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
-        params[rule.id] = bound[rule.id]
-        frame = _frame(rows, rule)
-        del rows  # each query's rows let go once reshaped (millions at scale)
-        if take is not None and rule.emits != "flag":
-            take(rule, bound[rule.id], frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True))
-        else:
-            parts[rule.emits].append(frame)
-        del frame
-        if progress:
-            progress("rules", i + 1, len(rules))
+    # Closed on the way out, whatever happens: the queries still running ahead finish before
+    # the caller goes on (and, say, closes the store under them).
+    with closing(backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])) as results:
+        for i, rule in enumerate(rules):
+            try:
+                rows = next(results)
+            except BackendError as exc:
+                raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
+            seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
+            params[rule.id] = bound[rule.id]
+            frame = _frame(rows, rule)
+            del rows  # each query's rows let go once reshaped (millions at scale)
+            if take is not None and rule.emits != "flag":
+                take(rule, bound[rule.id], frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True))
+            else:
+                parts[rule.emits].append(frame)
+            del frame
+            if progress:
+                progress("rules", i + 1, len(rules))
     frames = {}
     for kind in EMITS:  # one kind at a time, each rule's part dropped once joined
         found = parts.pop(kind)
