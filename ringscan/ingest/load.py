@@ -36,9 +36,10 @@ __all__ = ["LoadReport", "load_files", "stage_files"]
 _SOURCE_COLUMNS = {"src_file", "src_line"}  # where a row came from, not what it says
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
 SLICE_ROWS = Settings.slice_rows  # why this many: config.py
-# A plain CSV file is measured for slicing (a pass of the parser) only from this size: a
-# settlement or fee line takes at least 64 bytes, so a smaller file cannot hold SLICE_ROWS rows.
-_BYTES_PER_ROW_AT_LEAST = 64
+# A plain CSV file is measured for slicing (a pass of the parser) only from this size per row
+# sliced: a settlement or fee line takes at least 32 bytes (ids, amounts and separators; the
+# 10M district's fee lines average 115), so a smaller file cannot hold more rows than a slice.
+_BYTES_PER_ROW_AT_LEAST = 32
 
 
 @dataclass
