@@ -64,8 +64,9 @@ def _frame(conn: Any, cypher: str, params: dict[str, Any]) -> pd.DataFrame:
     except RuntimeError as exc:
         raise BackendError(f"query failed on the embedded store: {exc}") from exc
     try:
-        # Not get_as_arrow: at half the cost and a third of the memory, it aborted the process in
-        # 3 of 6 runs of a scan (two rule queries at once), and in some with every export locked.
+        # Not get_as_arrow: faster (a 259k-row rule result at 470k settlements, 0.35 -> 0.10 s), but
+        # it aborted the process in 3 of 6 runs of a small scan (two rule queries at once), and in
+        # 6 of 12 with every export under one lock; get_as_df, never in 18.
         return result.get_as_df()
     finally:
         result.close()
@@ -307,10 +308,10 @@ class EmbeddedBackend:
         are let go while the engine takes them.
 
         The copies of a big write do not checkpoint as they commit (the engine's automatic
-        checkpoint is off for the write, for every connection); the write checkpoints once, at its end. The
-        engine's automatic checkpoint after each copy rewrote the key index of the whole table,
-        so each copy into a big table cost more than the last: 131k settlements into a table of
-        2.75M took 1.27 s, against 0.46 s without (bench/load_bench.py). What is committed and
+        checkpoint is off while it runs, a setting of the whole database); the write checkpoints
+        once, at its end. Checkpointing after each copy made each copy into a big table cost more
+        than the last: 131k settlements into a table of 2.75M took 1.27 s, against 0.46 s
+        without (copies of the 3M district's Settlement table, one after another). What is committed and
         not yet checkpointed is in the write-ahead log (a killed load loses none of it) and in
         memory, about 0.2 GB per million settlements, which slices bound (ingest/load.py).
         """

@@ -131,7 +131,7 @@ def read_inputs(paths: list[Path], mapping: Mapping, *, max_amount: float,
 
 def read_file_slices(path: Path, mapping: Mapping, *, rows: int, max_amount: float,
                      threads: int = COLUMN_THREADS) -> Iterator[Batch]:
-    """One file (one that ``readers.slice_rows`` accepts) read, recognised, canonicalised and
+    """One file (one that ``readers.sliceable_rows`` accepts) read, recognised, canonicalised and
     validated a slice of at most ``rows`` rows at a time: a batch per slice, as ``read_inputs``
     makes one per file. A hint on the format of times comes from the first slice; the warning
     on date-only times counts every slice, once the last is read."""

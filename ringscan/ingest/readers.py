@@ -169,7 +169,7 @@ def _lines(path: Path) -> int:
     return count + (last not in (b"\n", b"\r"))
 
 
-def _arrow_csv_options(src: _Source, encoding: str, delimiter: str, *, block_size: int = 16 << 20):
+def _arrow_csv_options(src: _Source, encoding: str, delimiter: str):
     """pyarrow's read, parse and convert options for a text CSV (None if its header cannot be one),
     every column read as text."""
     import pyarrow as pa
@@ -183,7 +183,7 @@ def _arrow_csv_options(src: _Source, encoding: str, delimiter: str, *, block_siz
     if not names or len(set(names)) != len(names):
         return None
     # Arrow's own UTF-8 path skips a byte-order mark; any other encoding goes through Python's codec.
-    return (pv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding, block_size=block_size),
+    return (pv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding, block_size=16 << 20),
             pv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False),
             pv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
                               strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -208,6 +208,16 @@ def _numbered_arrow(table, first_line: int) -> pd.DataFrame:
     return frame
 
 
+def _plain_csv(path: Path):
+    """An uncompressed CSV file's source, encoding and Arrow options; None for any other file."""
+    src = _source(path)
+    if src.fmt != "csv" or src.compression is not None:
+        return None
+    encoding = _encoding(src)
+    options = _arrow_csv_options(src, encoding, _delimiter(src, encoding))
+    return None if options is None else (src, encoding, options)
+
+
 def sliceable_rows(path: Path) -> int | None:
     """Data rows of a file that ``read_slices`` can read a slice at a time, None for a file it reads whole.
 
@@ -220,15 +230,10 @@ def sliceable_rows(path: Path) -> int | None:
     import pyarrow as pa
     import pyarrow.csv as pv
 
-    src = _source(Path(path))
-    if src.fmt != "csv" or src.compression is not None:
+    plain = _plain_csv(Path(path))
+    if plain is None:
         return None
-    encoding = _encoding(src)
-    delimiter = _delimiter(src, encoding)
-    options = _arrow_csv_options(src, encoding, delimiter)
-    if options is None:
-        return None
-    read, parse, convert = options
+    src, _, (read, parse, convert) = plain
     first = next(iter(convert.column_types))
     convert.include_columns = [first]
     rows = 0
@@ -248,12 +253,10 @@ def read_slices(path: Path, rows: int) -> Iterator[RawTable]:
     read with one line naming the file and the last line read before it."""
     import pyarrow as pa
 
-    src = _source(Path(path))
-    encoding = _encoding(src)
-    options = _arrow_csv_options(src, encoding, _delimiter(src, encoding))
-    if options is None:
+    plain = _plain_csv(Path(path))
+    if plain is None:
         raise UserError("input_unreadable_format", file=str(path), kind="csv", detail="not a plain CSV file")
-    read, parse, convert = options
+    src, encoding, (read, parse, convert) = plain
     read_to = 1  # the last line of the slices read so far (the header is line 1)
     try:
         for raw in _slices(src, encoding, read, parse, convert, rows):
