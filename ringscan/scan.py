@@ -137,7 +137,7 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
     with stage("read"):
         holders_df = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
-        holders = dict(zip(holders_df["card"], holders_df["psn"]))
+        holders = dict(zip(holders_df["card"].tolist(), holders_df["psn"].tolist()))
         del holders_df
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
         care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "

@@ -127,8 +127,8 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: _Holders
     pairs = pairs[pairs["surprise"] >= p.min_link_surprise]
     active = int(ev.groupby("actor")["rep"].nunique().ge(min_repeats).sum())
     if len(pairs):
-        known = dict(zip(info["episode"], zip(info["expected"], info["place_events"])))
-        for a, b, eps in zip(pairs["a"], pairs["b"], pairs["episodes"]):
+        known = dict(zip(info["episode"].tolist(), zip(info["expected"].tolist(), info["place_events"].tolist())))
+        for a, b, eps in zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["episodes"].tolist()):
             for key in eps:
                 episode(key, known[key][0], known[key][1], [a, b])
         out.append(pd.DataFrame({"kind": "repeat", "a": pairs["a"], "b": pairs["b"], "weight": pairs["surprise"],
@@ -140,7 +140,7 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: _Holders
         if params.get("bursts", True) else pd.DataFrame()
     if len(found):
         cited = ev[is_in(ev["setl_id"], pa.array(sorted(set().union(*found["evidence"])), type=pa.string()))]
-        actor_of = dict(zip(cited["setl_id"], cited["actor"]))
+        actor_of = dict(zip(cited["setl_id"].tolist(), cited["actor"].tolist()))
         rows_out = []
         for burst in found.itertuples(index=False):
             by_actor: dict[str, list[str]] = {}

@@ -46,7 +46,7 @@ def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]
         values = rows[["psn_no", column]].dropna()
         sizes = values.groupby(column)["psn_no"].transform("nunique")
         small = values[(sizes >= 2) & (sizes <= max_household)]
-        for psn, value in zip(small["psn_no"], small[column]):
+        for psn, value in zip(small["psn_no"].tolist(), small[column].tolist()):
             out.setdefault(psn, set()).add(f"{column}:{value}")
     return out
 
@@ -104,7 +104,7 @@ def suspicion_graph(links: pd.DataFrame, home: dict[str, str],
     for (a, b), eps in again.groupby(pair, sort=False)["episodes"]:
         episodes.setdefault((a, b), {})["again"] = set(chain.from_iterable(eps))
     hubs: dict[tuple[str, str], dict] = {}
-    for a, b, h in zip(evidence["a"], evidence["b"], evidence["hubs"]):
+    for a, b, h in zip(evidence["a"].tolist(), evidence["b"].tolist(), evidence["hubs"].tolist()):
         if h:
             hubs.setdefault((a, b), {}).update(h)
     kind_rows = {key: {k: float(v) for k, v in row.items() if v == v} for key, row in kinds.to_dict("index").items()}
