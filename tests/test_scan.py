@@ -137,9 +137,9 @@ def test_rule_results_are_taken_a_few_at_a_time(loaded: Path):
         started: list[str] = []
         read = store._read
 
-        def counted(item):
+        def counted(item, *rest):
             started.append(item[0])
-            return read(item)
+            return read(item, *rest)
 
         store._read = counted  # type: ignore[method-assign]
         ahead: list[int] = []
@@ -187,7 +187,7 @@ def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Pa
     with EmbeddedBackend(loaded, read_only=True) as store:
         read, lock, active = store._read, threading.Lock(), [0]
 
-        def crowded(item):  # a statement that meets another running finds the pool full
+        def crowded(item, *rest):  # a statement that meets another running finds the pool full
             with lock:
                 active[0] += 1
                 others = active[0] > 1
@@ -195,7 +195,7 @@ def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Pa
                 time.sleep(0.05)
                 if others:
                     raise BackendError(f"query failed on the embedded store: {full}")
-                return read(item)
+                return read(item, *rest)
             finally:
                 with lock:
                     active[0] -= 1
@@ -204,7 +204,7 @@ def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Pa
         counts = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
         assert counts == [counts[0] + i for i in range(6)]
 
-        store._read = lambda item: (_ for _ in ()).throw(BackendError(full))  # type: ignore[method-assign]
+        store._read = lambda item, *rest: (_ for _ in ()).throw(BackendError(full))  # type: ignore[method-assign]
         with pytest.raises(BackendError, match="buffer pool is full"):
             list(store.query_many(statements[:1] * 3))
 

@@ -57,7 +57,8 @@ class GraphBackend(Protocol):
 
     def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
         """Run read-only statements, concurrently where the store allows; results in the given order,
-        each as the caller takes it (a few may run ahead, never all: results can be large)."""
+        each as the caller takes it (a few may run ahead, never all: results can be large). A column
+        of lists may come as Python lists or as ``pd.ArrowDtype`` lists (the embedded store's)."""
 
     def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
         """The first column of read-only ``cypher`` run for each of ``keys`` (strings), bound as

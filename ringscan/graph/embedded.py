@@ -57,8 +57,9 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "buffer pool is full" in str(exc).lower()
 
 
-def _frame(conn: Any, cypher: str, params: dict[str, Any]) -> pd.DataFrame:
-    """One statement's rows on ``conn``; an engine error as a BackendError."""
+def _frame(conn: Any, cypher: str, params: dict[str, Any], *, arrow_lists: bool = False) -> pd.DataFrame:
+    """One statement's rows on ``conn``; an engine error as a BackendError. ``arrow_lists``: a
+    column of lists of text stays in Arrow (``pd.ArrowDtype``) rather than a Python list per row."""
     try:
         result = conn.execute(cypher, params)
     except RuntimeError as exc:
@@ -70,7 +71,7 @@ def _frame(conn: Any, cypher: str, params: dict[str, Any]) -> pd.DataFrame:
         if not _sound(table):
             result.reset_iterator()
             return result.get_as_df()
-        return _as_frame(table)
+        return _as_frame(table, arrow_lists=arrow_lists)
     finally:
         result.close()
 
@@ -88,17 +89,20 @@ def _sound(table: pa.Table) -> bool:
     return True
 
 
-def _as_frame(table: pa.Table) -> pd.DataFrame:
+def _as_frame(table: pa.Table, *, arrow_lists: bool = False) -> pd.DataFrame:
     """A result read as Arrow, in the frame the engine's own ``get_as_df`` makes, at a fraction of
     its cost: text and numbers stay in Arrow's buffers, where ``get_as_df`` makes a Python object
     of every value (a 4-5M-row rule result at 10M settlements: 5-10 s and a 2-3 GiB spike). Lists
-    and other nested values become Python objects as there, and a text column of nulls holds None."""
+    and other nested values become Python objects as there (but for ``arrow_lists``), and a text
+    column of nulls holds None."""
     def flat(kind: pa.DataType) -> bool:
         return pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
     frame = table.select([i for i, column in enumerate(table.columns) if flat(column.type)]).to_pandas()
     for i, (name, column) in enumerate(zip(table.column_names, table.columns)):
-        if not flat(column.type):
+        if arrow_lists and pa.types.is_list(column.type) and pa.types.is_string(column.type.value_type):
+            frame.insert(i, name, pd.Series(pd.arrays.ArrowExtensionArray(column), index=frame.index))
+        elif not flat(column.type):
             frame.insert(i, name, pd.Series(column.to_pylist(), index=frame.index, dtype=object))
         elif pa.types.is_string(column.type) and column.null_count == len(column):
             frame[name] = pd.Series([None] * len(column), index=frame.index, dtype=object)
@@ -189,7 +193,7 @@ class EmbeddedBackend:
         is then taken once more, for the caller to release)."""
         return not self.read_only and self._in_transaction and self._conn_lock.acquire(blocking=False)
 
-    def _read(self, item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
+    def _read(self, item: tuple[str, dict[str, Any]], arrow_lists: bool = False) -> pd.DataFrame:
         """A statement on a connection opened for it and closed once its rows are read.
 
         An engine connection keeps the working memory its queries grew to until it
@@ -201,7 +205,7 @@ class EmbeddedBackend:
         started = time.perf_counter()
         conn = ladybug.Connection(self._db)
         try:
-            frame = _frame(conn, item[0], item[1] or {})
+            frame = _frame(conn, item[0], item[1] or {}, arrow_lists=arrow_lists)
         finally:
             conn.close()
         frame.attrs["seconds"] = time.perf_counter() - started
@@ -212,7 +216,8 @@ class EmbeddedBackend:
         connection of its own (``_read``); results in the given order as the caller takes them.
         At most ``READ_THREADS`` statements run ahead of the result taken: at 10M settlements a
         rule returns up to 1 GB of rows, so memory holds a few results, never all of them.
-        Each frame's ``attrs["seconds"]`` is its query's wall time.
+        Each frame's ``attrs["seconds"]`` is its query's wall time. A column of lists of text comes
+        as ``pd.ArrowDtype`` (a rule's evidence: 4M lists at 10M settlements, most let go unread).
 
         With a bounded buffer pool (``buffer_pool_mb``) two big queries may not fit beside each
         other: a statement the engine could not find memory for is run again alone, once the
@@ -222,7 +227,7 @@ class EmbeddedBackend:
         at_once = READ_THREADS
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             # (the statement running, what it is, whether it runs alone)
-            running = deque((pool.submit(self._read, item), item, at_once == 1) for item in islice(todo, at_once))
+            running = deque((pool.submit(self._read, item, True), item, at_once == 1) for item in islice(todo, at_once))
             while running:
                 future, item, alone = running.popleft()
                 try:
@@ -232,9 +237,9 @@ class EmbeddedBackend:
                         raise
                     wait([other for other, _, _ in running])  # their own failures come when they are taken
                     at_once = 1
-                    frame = self._read(item)
+                    frame = self._read(item, True)
                 if len(running) < at_once and (following := next(todo, None)) is not None:
-                    running.append((pool.submit(self._read, following), following, at_once == 1 and not running))
+                    running.append((pool.submit(self._read, following, True), following, at_once == 1 and not running))
                 yield frame
                 del frame
 

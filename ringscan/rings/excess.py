@@ -49,6 +49,8 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cooccurrence import poisson_surprise
 
@@ -103,7 +105,7 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     # same groups as the text columns, without hashing millions of strings each time.
     rows["units"] = rows["observed"].astype(float)
     if params.per_fill:
-        fills = np.fromiter((max(len(e), 1) for e in rows["evidence"]), dtype=float, count=len(rows))
+        fills = np.maximum(_lengths(rows["evidence"]), 1).astype(float)
         unit = (rows["observed"] / fills).groupby(rows["_g"]).transform("median")
         rows["units"] = (rows["observed"] / unit.where(unit > 0, 1.0)).round()
     if params.rate == "given":
@@ -158,8 +160,24 @@ def hub_excess(rows: pd.DataFrame, params: ExcessParams = ExcessParams()) -> pd.
     out = out[out["hub_surprise"] > 0]
     out["members"] = out.groupby("_h")["_e"].transform("nunique")
     out = out[out["members"] >= 2]
-    return out.reindex(columns=columns).sort_values(["hub_type", "hub_id", "entity_type", "entity_id"],
-                                                     kind="stable").reset_index(drop=True)
+    out = out.reindex(columns=columns).sort_values(["hub_type", "hub_id", "entity_type", "entity_id"],
+                                                    kind="stable").reset_index(drop=True)
+    out["evidence"] = _lists(out["evidence"])
+    return out
+
+
+def _lengths(evidence: pd.Series) -> np.ndarray:
+    """How many settlements each row's evidence lists, from Arrow when it is held there."""
+    if isinstance(evidence.dtype, pd.ArrowDtype):
+        return pc.list_value_length(pa.array(evidence)).fill_null(0).to_numpy(zero_copy_only=False)
+    return np.fromiter(map(len, evidence), dtype=np.int64, count=len(evidence))
+
+
+def _lists(evidence: pd.Series) -> pd.Series:
+    """Evidence as a Python list per row (the rows kept: the anomalous few of millions read)."""
+    if isinstance(evidence.dtype, pd.ArrowDtype):
+        return pd.Series([e or [] for e in pa.array(evidence).to_pylist()], index=evidence.index, dtype=object)
+    return evidence
 
 
 def _coded(rows: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +201,8 @@ def _one_row_per_person_and_hub(rows: pd.DataFrame) -> pd.DataFrame:
         **text, observed=("observed", "sum"), exposure=("exposure", "sum"),
         **{c: (c, how) for c, how in extra.items()})
     # Evidence lists: only the rows that carry some (few, when exposures come as their own rows).
-    carrying = rows[np.fromiter(map(len, rows["evidence"]), dtype=np.int64, count=len(rows)) > 0]
+    carrying = rows[_lengths(rows["evidence"]) > 0]
+    carrying = carrying.assign(evidence=_lists(carrying["evidence"]))
     lists = carrying.groupby(key, sort=False)["evidence"].agg(lambda e: sorted(set(chain.from_iterable(e))))
     summed = summed.join(lists, on=key)
     summed["evidence"] = [e if isinstance(e, list) else [] for e in summed["evidence"]]

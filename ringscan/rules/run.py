@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..graph.backend import BackendError, GraphBackend, Progress
 from .catalogue import EMITS, Rule
@@ -56,10 +57,17 @@ def _flat_evidence(ev: Any) -> list[str]:
     return _evidence_list(ev)
 
 
-def _frame(rows: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+def _frame(rows: pd.DataFrame, rule: Rule, *, arrow_evidence: bool = False) -> pd.DataFrame:
+    """A rule's rows in its kind's columns, evidence as a flat list of settlement ids per row.
+
+    ``arrow_evidence``: a flat evidence column the store gave as Arrow lists stays so (an
+    observations rule's rows, most of which its reader lets go without their evidence)."""
     columns = list(EMITS[rule.emits]) + [c for c in rows.columns if c not in EMITS[rule.emits]]
     rows = rows.reindex(columns=columns)
-    if "evidence" in rows:
+    for name in [c for c in rows.columns if isinstance(rows[c].dtype, pd.ArrowDtype)]:
+        if not (arrow_evidence and name == "evidence"):
+            rows[name] = pd.Series(pa.array(rows[name]).to_pylist(), index=rows.index, dtype=object)
+    if "evidence" in rows and not isinstance(rows["evidence"].dtype, pd.ArrowDtype):
         rows["evidence"] = rows["evidence"].map(_flat_evidence)
     rows.insert(0, "level", rule.level)
     rows.insert(0, "family", rule.family)
@@ -72,7 +80,8 @@ _ORDER = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", 
           "events": ["entity_type", "entity_id", "t", "setl_id"],
           "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
 # What a rule's rows are handed to as they come (see ``run_rules``): the rule, its bound
-# parameters, its rows (in ``_ORDER``).
+# parameters, its rows (in ``_ORDER``; an observations rule's evidence may be ``pd.ArrowDtype``
+# lists, which ``rings.excess.hub_excess`` reads as they are).
 Take = Callable[[Rule, dict[str, Any], pd.DataFrame], None]
 
 
@@ -98,7 +107,7 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
                 raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
             seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
             params[rule.id] = bound[rule.id]
-            frame = _frame(rows, rule)
+            frame = _frame(rows, rule, arrow_evidence=take is not None and rule.emits == "observations")
             del rows  # each query's rows let go once reshaped (millions at scale)
             if take is not None and rule.emits != "flag":
                 take(rule, bound[rule.id], frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True))
