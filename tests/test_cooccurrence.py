@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringscan.rings.cooccurrence import SCALES, bursts, cooccurrence_pairs, poisson_surprise
 
@@ -76,3 +78,20 @@ def test_a_place_whose_every_admission_is_a_recruit_does_not_set_its_own_baselin
              for i, d in enumerate((2, 18, 25, 33, 48, 55, 63, 80, 88, 95))]
     found = bursts(_events(batches + quiet), scale=SCALES["episode"], window=3)
     assert len(found) == 3 and (found["size"] == 8).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 5), st.one_of(st.none(), st.integers(0, 4))), max_size=40))
+def test_distinct_counts_is_a_grouped_nunique(rows):
+    """Per code, the distinct non-null values, as pandas' grouped nunique counts them (a negative
+    code belongs to no group)."""
+    from ringscan.rings.cooccurrence import distinct_counts
+
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    values = pd.Series([v for _, v in rows], dtype="Int64")
+    got = distinct_counts(codes, values)
+    frame = pd.DataFrame({"c": codes, "v": values})
+    expected = frame[frame["c"] >= 0].groupby("c")["v"].nunique()
+    width = int(codes.max()) + 1 if len(codes) else 0
+    assert len(got) == width
+    assert list(got) == [int(expected.get(c, 0)) for c in range(width)]

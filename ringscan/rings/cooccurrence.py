@@ -138,6 +138,18 @@ def _usual_traffic(events: pd.DataFrame, scale: Scale, trim: float) -> np.ndarra
     return out
 
 
+def distinct_counts(codes: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Per code (0..max; a negative code is no group), how many distinct non-null ``values`` its
+    rows hold: ``groupby(codes)[values].nunique()`` on integers (5.5M events: 1.5 s grouped by
+    text, 0.5 s here)."""
+    groups = int(codes.max()) + 1 if len(codes) else 0
+    value_codes, uniques = pd.factorize(values)
+    held = (value_codes >= 0) & (codes >= 0)
+    width = max(len(uniques), 1)
+    pairs = pd.unique(codes[held].astype(np.int64) * width + value_codes[held])
+    return np.bincount(pairs // width, minlength=groups)
+
+
 def _window_pairs(place: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i < j) of events at one place with ``t_j − t_i ≤ window``; input sorted by (place, t)."""
     n = len(t)
@@ -182,16 +194,23 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
     usual = _usual_traffic(ev, scale, trim)
     # Only actors seen on min_repeats distinct days can meet that often; the
     # pairs at risk are the pairs of such actors who share a place.
-    active = ev.groupby("_a")["rep"].transform("nunique") >= min_repeats
-    ev = ev.loc[active.to_numpy(), ["_p", "_a", "t", "rep", "_h", "setl_id"]]
-    ev = ev.sort_values(["_p", "t"], kind="stable").reset_index(drop=True)
-    sharing = ev.groupby("_p")["_a"].nunique().to_numpy().astype(float)
+    active = (distinct_counts(ev["_a"].to_numpy(), ev["rep"]) >= min_repeats)[ev["_a"].to_numpy()]
+    settlements = ev["setl_id"]  # text, taken only for the meetings kept (row ``_r``)
+    ev = ev.loc[active, ["_p", "_a", "t", "rep", "_h"]].assign(_r=np.flatnonzero(active))
+    ev = ev.iloc[np.lexsort((ev["t"].to_numpy(), ev["_p"].to_numpy()))].reset_index(drop=True)  # stable
+    sharing = distinct_counts(ev["_p"].to_numpy(), ev["_a"]).astype(float)
     at_risk = max(float((sharing * (sharing - 1) / 2).sum()), 1.0)
     i, j = _window_pairs(ev["_p"].to_numpy(), ev["t"].to_numpy(), window)
     a_i, a_j = ev["_a"].to_numpy()[i], ev["_a"].to_numpy()[j]
     keep = a_i != a_j
     i, j, a_i, a_j = i[keep], j[keep], a_i[keep], a_j[keep]
     lo, hi = np.minimum(a_i, a_j), np.maximum(a_i, a_j)
+    # A pair that met fewer than min_repeats times met on fewer distinct days: at a busy clinic
+    # nearly every pair of the day's patients meets once (10M settlements: 8.0M meetings of
+    # 7.9M pairs, of which 166k meetings of pairs met twice or more). Left out before counting.
+    _, pair, met = np.unique(lo.astype(np.int64) * len(actors) + hi, return_inverse=True, return_counts=True)
+    again = met[pair] >= min_repeats
+    i, j, lo, hi = i[again], j[again], lo[again], hi[again]
     meet = pd.DataFrame({"a": lo, "b": hi, "p": ev["_p"].to_numpy()[i], "rep": ev["rep"].to_numpy()[i],
                          "i": i, "j": j})
     k = meet.drop_duplicates(["a", "b", "p", "rep"]).groupby(["a", "b"]).size().rename("k")
@@ -200,8 +219,9 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
         return pd.DataFrame(columns=columns), at_risk, pd.DataFrame(columns=info_columns)
     meet = meet.join(k, on=["a", "b"], how="inner")
     # Expected meetings: per place, n_b × Σ_{v∈a} h(v) c(v) × window width, both directions.
-    per = ev.groupby(["_a", "_p"]).agg(n=("t", "size"), H=("_h", "sum"))
     pair_places = meet[["a", "b", "p"]].drop_duplicates()
+    involved = ev[np.isin(ev["_a"].to_numpy(), np.union1d(pair_places["a"], pair_places["b"]))]
+    per = involved.groupby(["_a", "_p"]).agg(n=("t", "size"), H=("_h", "sum"))
     A = per.reindex(pd.MultiIndex.from_arrays([pair_places["a"], pair_places["p"]])).to_numpy()
     B = per.reindex(pd.MultiIndex.from_arrays([pair_places["b"], pair_places["p"]])).to_numpy()
     span = 2 * window + (1 if scale.unit_s == _DAY_S else 0)
@@ -210,13 +230,13 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
     out = k.to_frame().join(mu)
     out["mu"] = np.minimum(out["mu"], 1e9)
     out["surprise"] = poisson_surprise(out["k"].to_numpy(), out["mu"].to_numpy())
-    setl = ev["setl_id"].to_numpy()
     place_names = np.asarray(places)
     meet["episode"] = place_names[meet["p"].to_numpy()].astype(str) + "|" + meet["rep"].astype(str)
     episodes = meet.drop_duplicates(["a", "b", "episode"]).sort_values(["a", "b", "episode"], kind="stable")
     out["episodes"] = episodes.groupby(["a", "b"], sort=False)["episode"].agg(list)
     both = pd.concat([meet[["a", "b", "i"]], meet[["a", "b", "j"]].rename(columns={"j": "i"})], ignore_index=True)
-    both = both.assign(setl_id=setl[both["i"].to_numpy()]).drop_duplicates(["a", "b", "setl_id"])
+    rows = ev["_r"].to_numpy()[both["i"].to_numpy()]
+    both = both.assign(setl_id=settlements.iloc[rows].to_numpy()).drop_duplicates(["a", "b", "setl_id"])
     out["evidence"] = both.sort_values(["a", "b", "setl_id"], kind="stable").groupby(["a", "b"], sort=False)[
         "setl_id"].agg(list)
     out = out.reset_index()
@@ -257,7 +277,14 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
     ev["_p"], places = pd.factorize(ev["place"], sort=True)
     h, c = _profile(ev, scale)
     ev["_rate"] = h * c
-    ev = ev.sort_values(["_p", "t"], kind="stable").reset_index(drop=True)
+    # Sorted by place and time with integer columns only: who and which settlements stay codes
+    # and row numbers until a burst is kept (5.5M pharmacy events at 10M settlements).
+    actor_codes, actor_names = pd.factorize(ev["actor"])
+    names = np.asarray(actor_names, dtype=object)
+    settlements = ev["setl_id"]
+    order = np.lexsort((ev["t"].to_numpy(), ev["_p"].to_numpy()))  # stable
+    ev = ev[["_p", "t", "rep", "_rate", *(["attr"] if "attr" in ev else [])]].assign(
+        _a=actor_codes, _r=np.arange(len(ev))).iloc[order].reset_index(drop=True)
     n = len(ev)
     place, t = ev["_p"].to_numpy(), ev["t"].to_numpy()
     base = t - t.min()
@@ -274,16 +301,15 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
     if len(candidates) == 0:
         return pd.DataFrame(columns=columns)
     taken = np.zeros(n, dtype=bool)
-    actor, setl, rep = ev["actor"].to_numpy(), ev["setl_id"].to_numpy(), ev["rep"].to_numpy()
+    actor, row, rep = ev["_a"].to_numpy(), ev["_r"].to_numpy(), ev["rep"].to_numpy()
     attr = ev["attr"].fillna("").astype(str).to_numpy() if "attr" in ev else None
     share: dict[tuple[int, str], float] = {}
-    actor_codes = pd.factorize(ev["actor"])[0]
-    people = pd.Series(actor_codes).groupby(place).nunique().reindex(range(len(places)), fill_value=0).to_numpy()
+    people = distinct_counts(place, ev["_a"])
     attr_people: dict[tuple[int, str], int] = {}
     if attr is not None:
         counts = pd.Series(1, index=pd.MultiIndex.from_arrays([place, attr])).groupby(level=[0, 1]).size()
         share = (counts / counts.groupby(level=0).transform("sum")).to_dict()
-        attr_people = pd.Series(actor_codes).groupby([place, attr]).nunique().to_dict()
+        attr_people = ev["_a"].groupby([place, attr]).nunique().to_dict()
     rows = []
     for i in candidates[np.lexsort((candidates, -corrected[candidates]))]:
         span = np.arange(i, right[i])
@@ -303,12 +329,13 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
                 kept_attr = ";".join(sorted(map(str, values[strong])))
                 events_at = float(traffic[place[i]] * shares[strong].sum())
                 actors_at = float(sum(attr_people.get((place[i], v), 0) for v in values[strong])) or actors_at
-        who = sorted(set(actor[span]))
+        who = sorted(names[np.unique(actor[span])])
         if len(who) < min_size:
             continue
         taken[np.arange(i, right[i])] = True
         rows.append((places[place[i]], int(t[i]), int(rep[i]), len(who), expect,
-                     float(poisson_surprise(len(who), expect) - np.log10(n)), who, sorted(setl[span]),
+                     float(poisson_surprise(len(who), expect) - np.log10(n)), who,
+                     sorted(settlements.iloc[row[span]].tolist()),
                      kept_attr, events_at, actors_at))
     out = pd.DataFrame(rows, columns=columns)
     return out[out["surprise"] > 0].sort_values(["place", "start"], kind="stable").reset_index(drop=True)

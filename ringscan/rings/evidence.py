@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from ..graph.typed import is_in, strings
 from ..rules.catalogue import Rule
 from ..rules.run import RuleOutput
-from .cooccurrence import SCALES, bursts, cooccurrence_pairs
+from .cooccurrence import SCALES, bursts, cooccurrence_pairs, distinct_counts
 from .excess import ExcessParams, hub_excess
 
 __all__ = ["EvidenceParams", "EvidenceLinks", "EvidenceBuilder", "evidence_links", "actor_key", "split_key", "LINK_KINDS"]
@@ -125,7 +125,7 @@ def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: _Holders
 
     pairs, at_risk, info = cooccurrence_pairs(ev, scale=scale, window=window, min_repeats=min_repeats)
     pairs = pairs[pairs["surprise"] >= p.min_link_surprise]
-    active = int(ev.groupby("actor")["rep"].nunique().ge(min_repeats).sum())
+    active = int((distinct_counts(pd.factorize(ev["actor"])[0], ev["rep"]) >= min_repeats).sum())
     if len(pairs):
         known = dict(zip(info["episode"].tolist(), zip(info["expected"].tolist(), info["place_events"].tolist())))
         for a, b, eps in zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["episodes"].tolist()):
