@@ -279,7 +279,7 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
     ev["_rate"] = h * c
     # Sorted by place and time with integer columns only: who and which settlements stay codes
     # and row numbers until a burst is kept (5.5M pharmacy events at 10M settlements).
-    actor_codes, actor_names = pd.factorize(ev["actor"])
+    actor_codes, actor_names = pd.factorize(ev["actor"], use_na_sentinel=False)  # as set() would keep a null
     names = np.asarray(actor_names, dtype=object)
     settlements = ev["setl_id"]
     order = np.lexsort((ev["t"].to_numpy(), ev["_p"].to_numpy()))  # stable
