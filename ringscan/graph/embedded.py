@@ -240,8 +240,10 @@ class EmbeddedBackend:
                     frame = self._read(item, True)
                 if len(running) < at_once and (following := next(todo, None)) is not None:
                     running.append((pool.submit(self._read, following, True), following, at_once == 1 and not running))
-                yield frame
+                # Handed over, not kept: the caller may let the rows go while this generator waits.
+                handed = [frame]
                 del frame
+                yield handed.pop()
 
     def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
         """``cypher`` over ``keys`` read from Arrow (``LOAD FROM``): 34k ids looked up by primary

@@ -172,7 +172,9 @@ class Neo4jBackend:
             started = time.perf_counter()
             frame = self.query(cypher, params)
             frame.attrs["seconds"] = time.perf_counter() - started
-            yield frame
+            handed = [frame]  # handed over, not kept while the caller works on it
+            del frame
+            yield handed.pop()
 
     def run_transaction(self, work: list[tuple[str, dict]]) -> tuple[int, int]:
         """Several statements in one managed write transaction; (nodes, relationships) created."""

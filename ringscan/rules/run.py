@@ -110,7 +110,10 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
             frame = _frame(rows, rule, arrow_evidence=take is not None and rule.emits == "observations")
             del rows  # each query's rows let go once reshaped (millions at scale)
             if take is not None and rule.emits != "flag":
-                take(rule, bound[rule.id], frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True))
+                # Rebound, so the unsorted rows go before the taker starts (at 10M settlements,
+                # 0.8 GB for an events rule's 5.5M rows).
+                frame = frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True)
+                take(rule, bound[rule.id], frame)
             else:
                 parts[rule.emits].append(frame)
             del frame
