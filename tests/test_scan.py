@@ -266,3 +266,38 @@ def test_rule_rows_read_as_arrow_equal_the_engines_own_frames(loaded: Path, fixt
         outer = pa.ListArray.from_buffers(pa.list_(pa.list_(pa.string())), 1, [None, pa.py_buffer(pa.array([0, 0], pa.int32()).buffers()[1])], children=[inner])
         return pa.table({"evidence": outer})
     assert _sound(export(0)) and not _sound(export(-486128077))
+
+
+def test_a_malformed_arrow_export_is_read_the_engines_other_way(tmp_path: Path, monkeypatch):
+    """The engine defect behind the guard (bench/engine_arrow_nested_list.py): an empty list of
+    lists exported after another list query may carry a garbage offset (whether it does depends
+    on the memory reused). ``_frame`` gets the result right either way, and a result whose export
+    is refused is read again through ``get_as_df``."""
+    import ladybug
+
+    import ringscan.graph.embedded as embedded
+
+    db = ladybug.Database(str(tmp_path / "g.lbdb"))
+    conn = ladybug.Connection(db)
+    for statement in ("CREATE NODE TABLE Patient(psn_no STRING, PRIMARY KEY(psn_no))",
+                      "CREATE NODE TABLE Settlement(setl_id STRING, begn_day INT64, end_day INT64, PRIMARY KEY(setl_id))",
+                      "CREATE REL TABLE `FOR`(FROM Settlement TO Patient)",
+                      "CREATE (:Patient {psn_no: 'P1'})",
+                      "CREATE (:Settlement {setl_id: 'S1', begn_day: 10, end_day: 14})",
+                      "MATCH (s:Settlement), (p:Patient) CREATE (s)-[:`FOR`]->(p)"):
+        conn.execute(statement)
+    query = ("MATCH (p:Patient)<-[:`FOR`]-(s1:Settlement) OPTIONAL MATCH (p)<-[:`FOR`]-(s2:Settlement) "
+             "WHERE s2.setl_id <> s1.setl_id AND s2.begn_day >= s1.end_day "
+             "WITH p, s1, collect(DISTINCT s2.setl_id) AS next_stays "
+             "WITH p, collect(CASE WHEN size(next_stays) > 0 THEN [s1.setl_id] + next_stays END) AS evidence "
+             "RETURN p.psn_no AS entity_id, evidence")
+    expected = [{"entity_id": "P1", "evidence": []}]
+    for _ in range(5):
+        conn.execute("UNWIND range(1, 20000) AS i RETURN i % 7 AS k, collect(['x' + string(i)]) AS l").get_as_arrow()
+        assert embedded._frame(conn, query, {}).to_dict("records") == expected
+    monkeypatch.setattr(embedded, "_sound", lambda table: False)  # every export refused
+    assert embedded._frame(conn, query, {}).to_dict("records") == expected
+    assert embedded._frame(conn, "UNWIND [1, 2] AS i RETURN i, 'x' AS s", {}).to_dict("records") == [
+        {"i": 1, "s": "x"}, {"i": 2, "s": "x"}]
+    conn.close()
+    db.close()
