@@ -46,6 +46,19 @@ def test_sittings_list_cards_in_order_with_minutes_between():
     assert table.groups and table.rows[1][1] == "10.0", "minutes after the previous card of the sitting"
 
 
+def test_a_sitting_table_does_not_depend_on_the_rows_labels():
+    """Rows are read once by label: labels repeated or out of order must not mix two rows up."""
+    day = 19800 * 86400
+    rows = _rows([{"setl_ts": day + 60 * i, "mdtrt_cert_no": f"c{i % 3}", "psn_no": f"p{i}", "fund_pay": float(i)}
+                  for i in range(7)] + [{"setl_ts": day + 86400, "mdtrt_cert_no": "c9", "fixmedins_code": "P2"}])
+    plain = evidence_table("pharmacy_swipe", rows, pd.DataFrame(), Directory(), {}, "en", {}, ["pharmacy-co-swipe"])
+    relabelled = rows.set_axis([5, 5, 3, 0, 3, 1, 1, 5]).iloc[::-1]
+    again = evidence_table("pharmacy_swipe", relabelled, pd.DataFrame(), Directory(), {}, "en", {},
+                           ["pharmacy-co-swipe"])
+    assert again.rows == plain.rows and again.groups == plain.groups
+    assert [r[-1] for r in plain.rows] == [f"S{i}" for i in range(8)]
+
+
 def test_refunds_stand_beside_their_purchase():
     day = 19800 * 86400
     rows = _rows([{"setl_ts": day, "medfee_sumamt": 300.0}, {"setl_ts": day + 2 * 86400, "medfee_sumamt": -300.0,

@@ -160,6 +160,11 @@ def _doctor(r, directory: Directory) -> str:
     return directory.name("Doctor", r.atddr_no) or directory.shown_id(r.atddr_no)
 
 
+# What a swipe row shows (and _place and _doctor read).
+_SWIPE_FIELDS = ("setl_ts", "mdtrt_cert_no", "psn_no", "atddr_no", "medfee_sumamt", "fund_pay", "setl_id",
+                 "place_label", "fixmedins_code")
+
+
 def _swipes(kind, rows, directory, names, lang, params, rules) -> Table:
     t = _t(lang)
     by_day = kind == "shared_card" and not any(r in _SITTING_RULES for r in rules) and any(r in _DAY_RULES for r in rules)
@@ -168,13 +173,17 @@ def _swipes(kind, rows, directory, names, lang, params, rules) -> Table:
                    (t("doctor"), False), (t("total"), True), (t("fund"), True), (t("setl_id"), False)])
     if kind == "pharmacy_swipe":
         table.headers.pop(4)
+    # Each row read once, by its label: a sitting's own itertuples reads every column again (a
+    # page of 500 sittings spent most of its drawing there).
+    rows = rows.reset_index(drop=True)
+    record = dict(zip(rows.index, rows[list(_SWIPE_FIELDS)].itertuples(index=False)))
     for number, sitting in enumerate(sittings(rows, gap), start=1):
         first, last = sitting["setl_ts"].min(), sitting["setl_ts"].max()
-        place = _place(next(sitting.itertuples()), names)
+        place = _place(record[sitting.index[0]], names)
         span = t("cards_in_sitting", n=sitting["mdtrt_cert_no"].nunique(), minutes=round((last - first) / 60))
         table.groups[len(table.rows)] = f"{t('sitting')} {number} · {_time(first)} · {place} · {span}"
         previous = None
-        for r in sitting.itertuples():
+        for r in map(record.__getitem__, sitting.index):
             minutes = "" if previous is None else f"{(r.setl_ts - previous) / 60:.1f}"
             previous = r.setl_ts
             row = [_time(r.setl_ts), minutes, directory.card(r.mdtrt_cert_no), directory.person_label(r.psn_no),
