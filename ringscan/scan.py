@@ -40,7 +40,7 @@ from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
 from .rules.catalogue import Rule
 from .rules.run import run_rules
 
-__all__ = ["ScanResult", "run_scan", "write_scan", "SETTLEMENT_FIELDS"]
+__all__ = ["ScanResult", "card_holders", "run_scan", "write_scan", "SETTLEMENT_FIELDS"]
 
 SETTLEMENT_FIELDS = ("setl_id", "psn_no", "mdtrt_cert_no", "fixmedins_code", "place_label", "atddr_no",
                      "med_type", "setl_ts", "setl_day", "begn_day", "end_day", "dise_codg", "dise_name",
@@ -136,9 +136,7 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
     stages: dict[str, dict[str, float]] = {}
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
     with stage("read"):
-        holders_df = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
-        holders = dict(zip(holders_df["card"].tolist(), holders_df["psn"].tolist()))
-        del holders_df
+        holders = card_holders(backend)
         persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
         care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "
                              + ", ".join(f"s.{f} AS {f}" for f in _CARE_FIELDS))
@@ -228,6 +226,25 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
     people = people.sort_values("psn_no").reset_index(drop=True)
     people.attrs["folder"] = folder_details(backend, rings)
     return people, names.sort_values(["type", "id"]).reset_index(drop=True)
+
+
+def card_holders(backend: GraphBackend) -> dict[str, str]:
+    """Each card's holder. A load names a card's usual person its holder (graph/model.py); two loads
+    (or two slices of one) may name two. Such a card goes to the one of them it paid for most often
+    (the first by id on a tie), whatever order the store returns rows in: taking the last row read
+    made a 10M-settlement scan's links differ from run to run."""
+    rows = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
+    shared = rows["card"].duplicated(keep=False).to_numpy()
+    holders = dict(zip(rows["card"][~shared].tolist(), rows["psn"][~shared].tolist()))
+    if shared.any():
+        named = rows[shared]
+        uses = backend.query("MATCH (s:Settlement) WHERE s.mdtrt_cert_no IN $cards "
+                             "RETURN s.mdtrt_cert_no AS card, s.psn_no AS psn, count(*) AS n",
+                             {"cards": sorted(set(named["card"]))})
+        named = named.merge(uses, on=["card", "psn"], how="left").fillna({"n": 0})
+        usual = named.sort_values(["card", "n", "psn"], ascending=[True, False, True]).drop_duplicates("card")
+        holders.update(zip(usual["card"].tolist(), usual["psn"].tolist()))
+    return holders
 
 
 class _NoStage(_Stage):

@@ -174,6 +174,30 @@ def test_evidence_built_as_rules_arrive_equals_evidence_from_all_rows(loaded: Pa
     assert list(whole.actors_at_risk.items()) == list(streamed.actors_at_risk.items())
 
 
+def test_a_card_two_loads_name_two_holders_goes_to_its_usual_person_whatever_the_row_order(fixtures: Path,
+                                                                                          store: EmbeddedBackend):
+    """Each load (or slice) names a card's holder; two may name two. The scan must not take
+    whichever row the engine returned last (a 10M scan's links changed from run to run)."""
+    from ringscan.scan import card_holders
+
+    load_files([fixtures / f"{name}.csv" for name in ("institutions", "persons", "settlements", "fee_details")], store)
+    uses = store.query("MATCH (s:Settlement) RETURN s.mdtrt_cert_no AS card, s.psn_no AS psn, count(*) AS n")
+    card, usual = uses.sort_values(["n", "card"], ascending=[False, True]).iloc[0][["card", "psn"]]
+    other = next(p for p in store.query("MATCH (p:Patient) RETURN p.psn_no AS p")["p"]
+                 if p not in set(uses.loc[uses["card"] == card, "psn"]))
+    store.run_transaction([("MATCH (p:Patient {psn_no: $p}), (c:Card {mdtrt_cert_no: $c}) CREATE (p)-[:HOLDS]->(c)",
+                            {"p": other, "c": card})])
+    read = store.query
+
+    def reversed_rows(cypher, params=None):
+        return read(cypher, params).iloc[::-1].reset_index(drop=True)
+
+    holders = card_holders(store)
+    store.query = reversed_rows  # type: ignore[method-assign]
+    assert card_holders(store) == holders
+    assert holders[card] == usual, "the card goes to the person it paid for, not to the one named later"
+
+
 def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Path):
     """With a bounded buffer pool two big rules may not fit at once: each is run again alone, in
     order; a statement that fails alone fails the scan."""
