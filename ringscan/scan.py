@@ -21,6 +21,7 @@ import gc
 import time
 import tracemalloc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,20 +136,28 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict[str, float]] = {}
     stage = (lambda name: _Stage(stages, name)) if measure else (lambda name: _NoStage(stages, name))
-    with stage("read"):
-        holders = card_holders(backend)
-        persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
-        care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "
-                             + ", ".join(f"s.{f} AS {f}" for f in _CARE_FIELDS))
-        period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
-                               "max(s.setl_day) AS b").iloc[0]
-        scheduled = scheduled_settlements(care, schedule)
-        del care
-    with stage("rules"):
-        # Each rule's rows become evidence as they arrive, while the engine runs the next rules,
-        # and are let go: a scan holds a few rules' rows at a time, not all of them.
-        builder = EvidenceBuilder(holders, scheduled, evidence_params)
-        output = run_rules(backend, rules, overrides, progress=progress, take=builder.add)
+    # The store's inputs to the evidence (card holders, scheduled care) are read in a thread of
+    # their own while the engine starts on the rules: the first rows wait for them, the engine does not.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        reading = reader.submit(_read_inputs, backend, schedule)
+        with stage("rules"):
+            # Each rule's rows become evidence as they arrive, while the engine runs the next rules,
+            # and are let go: a scan holds a few rules' rows at a time, not all of them.
+            made: list[EvidenceBuilder] = []
+
+            def take(rule: Rule, bound: dict[str, Any], rows: pd.DataFrame) -> None:
+                if not made:
+                    read = reading.result()
+                    made.append(EvidenceBuilder(read.holders, read.scheduled, evidence_params))
+                made[0].add(rule, bound, rows)
+
+            output = run_rules(backend, rules, overrides, progress=progress, take=take)
+        inputs = reading.result()
+    # The read's own wall time, first as it starts first (its seconds are inside the rules' too).
+    stages = {"read": {"seconds": inputs.seconds}, **stages}
+    builder = made[0] if made else EvidenceBuilder(inputs.holders, inputs.scheduled, evidence_params)
+    persons, period, scheduled = inputs.persons, inputs.period, inputs.scheduled
+    del inputs
     with stage("evidence"):
         evidence = builder.links()
         del builder
@@ -228,6 +237,17 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
     return people, names.sort_values(["type", "id"]).reset_index(drop=True)
 
 
+@dataclass
+class _Inputs:
+    """What a scan reads from the store besides the rules' rows."""
+
+    holders: dict[str, str]  # card -> its holder
+    persons: pd.DataFrame    # psn_no, addr, tel
+    scheduled: set[str]      # settlements of scheduled care (rings.schedule)
+    period: pd.Series        # n, a, b: settlements and their first and last day
+    seconds: float
+
+
 def card_holders(backend: GraphBackend) -> dict[str, str]:
     """Each card's holder. A load names a card's usual person its holder (graph/model.py); two loads
     (or two slices of one) may name two. Such a card goes to the one of them it paid for most often
@@ -245,6 +265,18 @@ def card_holders(backend: GraphBackend) -> dict[str, str]:
         usual = named.sort_values(["card", "n", "psn"], ascending=[True, False, True]).drop_duplicates("card")
         holders.update(zip(usual["card"].tolist(), usual["psn"].tolist()))
     return holders
+
+
+def _read_inputs(backend: GraphBackend, schedule: ScheduleParams) -> _Inputs:
+    started = time.perf_counter()
+    holders = card_holders(backend)
+    persons = backend.query("MATCH (p:Patient) RETURN p.psn_no AS psn_no, p.addr AS addr, p.tel AS tel")
+    care = backend.query("MATCH (s:Settlement) WHERE s.place_label = 'Institution' RETURN "
+                         + ", ".join(f"s.{f} AS {f}" for f in _CARE_FIELDS))
+    period = backend.query("MATCH (s:Settlement) RETURN count(s) AS n, min(s.setl_day) AS a, "
+                           "max(s.setl_day) AS b").iloc[0]
+    scheduled = scheduled_settlements(care, schedule)
+    return _Inputs(holders, persons, scheduled, period, round(time.perf_counter() - started, 3))
 
 
 class _NoStage(_Stage):
