@@ -149,7 +149,9 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
                 if not made:
                     read = reading.result()
                     made.append(EvidenceBuilder(read.holders, read.scheduled, evidence_params))
-                made[0].add(rule, bound, rows)
+                handed = [rows]  # not kept here: the builder lets them go once it is done with them
+                del rows
+                made[0].add(rule, bound, handed.pop())
 
             output = run_rules(backend, rules, overrides, progress=progress, take=take)
         inputs = reading.result()

@@ -81,7 +81,8 @@ _ORDER = {"link": ["a_type", "a_id", "b_type", "b_id"], "flag": ["entity_type", 
           "observations": ["hub_type", "hub_id", "peer_group", "entity_type", "entity_id"]}
 # What a rule's rows are handed to as they come (see ``run_rules``): the rule, its bound
 # parameters, its rows (in ``_ORDER``; an observations rule's evidence may be ``pd.ArrowDtype``
-# lists, which ``rings.excess.hub_excess`` reads as they are).
+# lists, which ``rings.excess.hub_excess`` reads as they are). ``run_rules`` keeps no reference to
+# the rows it hands over: a taker that lets go of them frees them.
 Take = Callable[[Rule, dict[str, Any], pd.DataFrame], None]
 
 
@@ -113,10 +114,13 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
                 # Rebound, so the unsorted rows go before the taker starts (at 10M settlements,
                 # 0.8 GB for an events rule's 5.5M rows).
                 frame = frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True)
-                take(rule, bound[rule.id], frame)
+                # Handed over, not kept: the taker lets the rows go once it has what it needs of them.
+                handed = [frame]
+                del frame
+                take(rule, bound[rule.id], handed.pop())
             else:
                 parts[rule.emits].append(frame)
-            del frame
+                del frame
             if progress:
                 progress("rules", i + 1, len(rules))
     frames = {}
