@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .graph.backend import GraphBackend, Progress
 from .graph.journal import unfinished_loads
@@ -35,7 +36,7 @@ from .graph.stats import day_to_date
 from .messages import UserError
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
-from .rings.evidence import EvidenceBuilder, EvidenceParams, split_key
+from .rings.evidence import EvidenceBuilder, EvidenceParams, Holders, split_key
 from .rings.schedule import ScheduleParams, scheduled_settlements
 from .rings.suspicion import SuspicionParams, household_of, suspicion_graph
 from .rules.catalogue import Rule
@@ -243,21 +244,20 @@ def _member_details(backend: GraphBackend, rings: list[Ring]) -> tuple[pd.DataFr
 class _Inputs:
     """What a scan reads from the store besides the rules' rows."""
 
-    holders: dict[str, str]  # card -> its holder
+    holders: Holders         # card -> its holder
     persons: pd.DataFrame    # psn_no, addr, tel
     scheduled: set[str]      # settlements of scheduled care (rings.schedule)
     period: pd.Series        # n, a, b: settlements and their first and last day
     seconds: float
 
 
-def card_holders(backend: GraphBackend) -> dict[str, str]:
+def card_holders(backend: GraphBackend) -> Holders:
     """Each card's holder. A load names a card's usual person its holder (graph/model.py); two loads
     (or two slices of one) may name two. Such a card goes to the one of them it paid for most often
     (the first by id on a tie), whatever order the store returns rows in: taking the last row read
     made a 10M-settlement scan's links differ from run to run."""
     rows = backend.query("MATCH (p:Patient)-[:HOLDS]->(c:Card) RETURN p.psn_no AS psn, c.mdtrt_cert_no AS card")
     shared = rows["card"].duplicated(keep=False).to_numpy()
-    holders = dict(zip(rows["card"][~shared].tolist(), rows["psn"][~shared].tolist()))
     if shared.any():
         named = rows[shared]
         uses = backend.query("MATCH (s:Settlement) WHERE s.mdtrt_cert_no IN $cards "
@@ -265,8 +265,8 @@ def card_holders(backend: GraphBackend) -> dict[str, str]:
                              {"cards": sorted(set(named["card"]))})
         named = named.merge(uses, on=["card", "psn"], how="left").fillna({"n": 0})
         usual = named.sort_values(["card", "n", "psn"], ascending=[True, False, True]).drop_duplicates("card")
-        holders.update(zip(usual["card"].tolist(), usual["psn"].tolist()))
-    return holders
+        rows = pd.concat([rows[~shared], usual[["psn", "card"]]], ignore_index=True)
+    return Holders(pa.array(rows["card"]), pa.array(rows["psn"]))
 
 
 def _read_inputs(backend: GraphBackend, schedule: ScheduleParams) -> _Inputs:

@@ -211,9 +211,9 @@ def test_a_card_two_loads_name_two_holders_goes_to_its_usual_person_whatever_the
     def reversed_rows(cypher, params=None):
         return read(cypher, params).iloc[::-1].reset_index(drop=True)
 
-    holders = card_holders(store)
+    holders = card_holders(store).as_dict()
     store.query = reversed_rows  # type: ignore[method-assign]
-    assert card_holders(store) == holders
+    assert card_holders(store).as_dict() == holders
     assert holders[card] == usual, "the card goes to the person it paid for, not to the one named later"
 
 
