@@ -50,6 +50,13 @@ COPY_ROWS = 1_000_000
 # Rule queries run this many at once: the engine parallelises one query only in part,
 # so two at a time keep both cores of a small machine busy.
 READ_THREADS = min(2, os.cpu_count() or 1)
+# From a store of this many settlements on, ``query_many`` runs one statement at a time (still one
+# ahead of the result taken). A big rule's query then needs gigabytes of the engine's memory
+# (doctor-overprescription alone 3.7 GiB at 10M settlements), and two at once, beside a rule's rows
+# being made evidence, made the scan's peak: one at a time, the 10M scan peaked at 8.9 GiB against
+# 10.1 and the 3M scan at 2.8 against 3.4, in the same time (3M: 47-50 s either way). Below it two at
+# once use both cores: the 470k district's rules took 4.2-4.7 s against 4.7-5.1 s one at a time.
+ONE_AT_A_TIME_FROM = 2_000_000
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -219,12 +226,13 @@ class EmbeddedBackend:
         Each frame's ``attrs["seconds"]`` is its query's wall time. A column of lists of text comes
         as ``pd.ArrowDtype`` (a rule's evidence: 4M lists at 10M settlements, most let go unread).
 
+        On a store of ``ONE_AT_A_TIME_FROM`` settlements or more, one statement runs at a time.
         With a bounded buffer pool (``buffer_pool_mb``) two big queries may not fit beside each
         other: a statement the engine could not find memory for is run again alone, once the
         others running have finished, and the rest then run one at a time.
         """
         todo = iter(statements)
-        at_once = READ_THREADS
+        at_once = READ_THREADS if self._settlements() < ONE_AT_A_TIME_FROM else 1
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             # (the statement running, what it is, whether it runs alone)
             running = deque((pool.submit(self._read, item, True), item, at_once == 1) for item in islice(todo, at_once))
@@ -244,6 +252,10 @@ class EmbeddedBackend:
                 handed = [frame]
                 del frame
                 yield handed.pop()
+
+    def _settlements(self) -> int:
+        """How many settlements the store holds (the engine counts a table in milliseconds at 10M)."""
+        return int(self.query("MATCH (s:Settlement) RETURN count(s) AS n")["n"].iloc[0])
 
     def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
         """``cypher`` over ``keys`` read from Arrow (``LOAD FROM``): 34k ids looked up by primary
