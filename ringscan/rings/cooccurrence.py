@@ -281,8 +281,8 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
     # Sorted by place and time, as arrays of integers: who and which settlements stay codes and row
     # numbers until a burst is kept (5.5M pharmacy events at 10M settlements: a sorted copy of the
     # events as a frame, made beside them, took 0.5 GB more).
+    # Names are made Python strings only for the actors of a burst kept (1M actors at 10M settlements).
     actor_codes, actor_names = pd.factorize(ev["actor"], use_na_sentinel=False)  # as set() would keep a null
-    names = np.asarray(actor_names, dtype=object)
     settlements = ev["setl_id"]
     order = np.lexsort((ev["t"].to_numpy(), ev["_p"].to_numpy()))  # stable
     place, t = ev["_p"].to_numpy()[order], ev["t"].to_numpy()[order]
@@ -331,7 +331,7 @@ def bursts(events: pd.DataFrame, *, scale: Scale, window: int, min_size: int = 3
                 kept_attr = ";".join(sorted(map(str, values[strong])))
                 events_at = float(traffic[place[i]] * shares[strong].sum())
                 actors_at = float(sum(attr_people.get((place[i], v), 0) for v in values[strong])) or actors_at
-        who = sorted(names[np.unique(actor[span])])
+        who = sorted(actor_names.take(np.unique(actor[span])).tolist())
         if len(who) < min_size:
             continue
         taken[np.arange(i, right[i])] = True
