@@ -15,6 +15,10 @@
 //   mother's card (rare on the platform, check the person record).
 MATCH (p:Patient)<-[:`FOR`]-(s:Settlement)-[:PAID_WITH]->(c:Card)
 WHERE s.dise_codg IS NOT NULL
+  // Implied by the test below, on the settlement alone: the engine keeps the few such settlements
+  // before meeting their patients, rather than every diagnosed one (4.2 s against 0.6 s at 10M).
+  AND (left(s.dise_codg, 1) IN $female_only_prefixes OR left(s.dise_codg, 2) IN $female_only_prefixes
+       OR left(s.dise_codg, 2) IN $male_only_prefixes)
   AND ((p.gend = '1' AND (left(s.dise_codg, 1) IN $female_only_prefixes OR left(s.dise_codg, 2) IN $female_only_prefixes))
     OR (p.gend = '2' AND left(s.dise_codg, 2) IN $male_only_prefixes))
 WITH c, count(DISTINCT s.setl_id) AS hits, collect(DISTINCT s.setl_id) AS evidence
