@@ -137,8 +137,11 @@ def test_rule_results_are_taken_a_few_at_a_time(loaded: Path):
         started: list[str] = []
         read = store._read
 
+        queries = {r.query for r in rules}
+
         def counted(item, *rest):
-            started.append(item[0])
+            if item[0] in queries:  # not the store's own count of its settlements
+                started.append(item[0])
             return read(item, *rest)
 
         store._read = counted  # type: ignore[method-assign]
