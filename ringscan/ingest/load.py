@@ -24,6 +24,7 @@ from ..graph.backend import GraphBackend, Progress, WriteResult
 from ..graph.journal import begin_load, finish_load, resumes
 from ..graph.model import NODES, STORED_FEE_LINES, GraphFrames, build_graph_frames
 from ..graph.typed import is_in, joined, same_values, typed
+from ..heap import give_back
 from .inputs import COLUMN_THREADS, Batch, inspect_inputs, read_file_slices, read_inputs, resolve_inputs
 from .readers import LINE_COL, sliceable_rows
 from .rejects import append_rejects, new_load_id
@@ -340,10 +341,12 @@ def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int
             following = reader.submit(next, upcoming, None)
             part, part_rejects, graph = _stage_batches(batches, backend, resume=resume, stored_keys={})
             del batches
+            give_back()  # the part as read: freed, but held by the C heap unless handed back
             started = time.perf_counter()
             wrote = backend.write(graph)
             part.seconds["write"] = time.perf_counter() - started
             del graph
+            give_back()  # the staged rows and what the engine freed at its checkpoint
             report.absorb(part)
             rejects.append(part_rejects)
             written.add(wrote)

@@ -1,0 +1,34 @@
+"""Freed memory handed back to the system between the parts of a big load.
+
+A big load stages and frees gigabytes a slice: pandas frames, numpy arrays, the
+engine's copy buffers. glibc keeps freed memory in its arenas for reuse, and
+with a reading thread beside the writing one the process held more after every
+slice: at 3M settlements, 1.7 GiB resident once the store was closed, 0.45 GiB
+after ``malloc_trim``. Where the C library has ``malloc_trim`` (glibc),
+:func:`give_back` calls it; elsewhere it does nothing.
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+from collections.abc import Callable
+
+__all__ = ["give_back"]
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; absent from musl and others
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back() -> None:
+    """Return the C heap's free pages to the system (a few milliseconds; nothing in use moves)."""
+    if _TRIM is not None:
+        _TRIM(0)
