@@ -33,6 +33,7 @@ import pyarrow as pa
 from .graph.backend import GraphBackend, Progress
 from .graph.journal import unfinished_loads
 from .graph.stats import day_to_date
+from .heap import give_back
 from .messages import UserError
 from .rings.assemble import Ring, RingParams, assemble_rings
 from .rings.communities import detect_communities
@@ -153,6 +154,7 @@ def _run_scan(backend: GraphBackend, rules: list[Rule], *, overrides: dict[str, 
                 handed = [rows]  # not kept here: the builder lets them go once it is done with them
                 del rows
                 made[0].add(rule, bound, handed.pop())
+                give_back()  # what making the evidence freed (ringscan/heap.py)
 
             output = run_rules(backend, rules, overrides, progress=progress, take=take)
         inputs = reading.result()
