@@ -220,65 +220,62 @@ def test_a_card_two_loads_name_two_holders_goes_to_its_usual_person_whatever_the
     assert holders[card] == usual, "the card goes to the person it paid for, not to the one named later"
 
 
+class _Watched:
+    """A store's reads watched: how many run at once, and the most that ever did. ``crowded``: a
+    read that meets another running fails as the engine does when its buffer pool is full."""
+
+    FULL = ("Buffer manager exception: Unable to allocate memory! The buffer pool is full and no memory "
+            "could be freed!")
+
+    def __init__(self, store: EmbeddedBackend, *, crowded: bool = False):
+        import threading
+
+        self.read, self.lock, self.active, self.most, self.crowded = store._read, threading.Lock(), 0, 0, crowded
+
+    def __call__(self, item, *rest):
+        import time
+
+        from ringscan.graph.backend import BackendError
+
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+            others = self.active > 1
+        try:
+            time.sleep(0.05)
+            if self.crowded and others:
+                raise BackendError(f"query failed on the embedded store: {self.FULL}")
+            return self.read(item, *rest)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
 def test_a_big_store_runs_its_rule_queries_one_at_a_time(loaded: Path, monkeypatch):
     """Two queries at once on a small store; from ONE_AT_A_TIME_FROM settlements on, one (a big
     rule's query needs gigabytes there), still in order and one ahead of the result taken."""
-    import threading
-    import time
-
     import ringscan.graph.embedded as embedded
 
     statements = [(f"MATCH (s:Settlement) RETURN count(s) + {i} AS n", {}) for i in range(5)]
     with EmbeddedBackend(loaded, read_only=True) as store:
-        read, lock, active, most = store._read, threading.Lock(), [0], [0]
-
-        def watched(item, *rest):
-            with lock:
-                active[0] += 1
-                most[0] = max(most[0], active[0])
-            try:
-                time.sleep(0.05)
-                return read(item, *rest)
-            finally:
-                with lock:
-                    active[0] -= 1
-
-        store._read = watched  # type: ignore[method-assign]
+        watched = store._read = _Watched(store)  # type: ignore[method-assign]
         small = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
-        assert most[0] == min(2, embedded.READ_THREADS)
+        assert watched.most == min(2, embedded.READ_THREADS)
         monkeypatch.setattr(embedded, "ONE_AT_A_TIME_FROM", 1)
-        most[0] = 0
+        watched.most = 0
         big = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
-        assert most[0] == 1 and big == small == [small[0] + i for i in range(5)]
+        assert watched.most == 1 and big == small == [small[0] + i for i in range(5)]
 
 
 def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Path):
     """With a bounded buffer pool two big rules may not fit at once: each is run again alone, in
     order; a statement that fails alone fails the scan."""
-    import threading
-    import time
-
     from ringscan.graph.backend import BackendError
 
-    full = "Buffer manager exception: Unable to allocate memory! The buffer pool is full and no memory could be freed!"
+    full = _Watched.FULL
     statements = [(f"MATCH (s:Settlement) RETURN count(s) + {i} AS n", {}) for i in range(6)]
     with EmbeddedBackend(loaded, read_only=True) as store:
-        read, lock, active = store._read, threading.Lock(), [0]
-
-        def crowded(item, *rest):  # a statement that meets another running finds the pool full
-            with lock:
-                active[0] += 1
-                others = active[0] > 1
-            try:
-                time.sleep(0.05)
-                if others:
-                    raise BackendError(f"query failed on the embedded store: {full}")
-                return read(item, *rest)
-            finally:
-                with lock:
-                    active[0] -= 1
-
-        store._read = crowded  # type: ignore[method-assign]
+        store._read = _Watched(store, crowded=True)  # type: ignore[method-assign]
         counts = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
         assert counts == [counts[0] + i for i in range(6)]
 
