@@ -286,6 +286,54 @@ def test_a_big_write_turns_the_engines_automatic_checkpoint_on_again(fixtures: P
         assert setting(store) and graph_stats(store)["nodes"]["Settlement"] == 4
 
 
+def test_a_big_write_opens_the_database_again_and_keeps_what_it_wrote(fixtures: Path, tmp_path: Path):
+    """The engine keeps what a big write's copies grew to until its database closes: after a big
+    write the store is opened again (a small write, one transaction, is not), with nothing lost."""
+    from ringscan.graph.embedded import EmbeddedBackend
+
+    with EmbeddedBackend(tmp_path / "big.lbdb", transaction_rows=0) as store:
+        before = store._db
+        load_files([fixtures / "settlements.csv"], store)
+        assert store._db is not before
+        stats = graph_stats(store)
+        assert stats["nodes"]["Settlement"] == 4
+        load_files([fixtures / "settlements.csv"], store)  # written again on the reopened store: nothing new
+        assert graph_stats(store) == stats
+    with EmbeddedBackend(tmp_path / "small.lbdb") as store:
+        before = store._db
+        load_files([fixtures / "settlements.csv"], store)
+        assert store._db is before and graph_stats(store)["nodes"]["Settlement"] == 4
+
+
+def test_opening_the_database_again_waits_for_the_connections_in_use(fixtures: Path, tmp_path: Path):
+    """A read running on a connection of its own finishes on the database it began on: the reopen
+    waits for it rather than closing the database under it."""
+    import threading
+
+    from ringscan.graph.embedded import EmbeddedBackend
+
+    with EmbeddedBackend(tmp_path / "g.lbdb") as store:
+        load_files([fixtures / "settlements.csv"], store)
+        holding, reopened = threading.Event(), threading.Event()
+        counted: list[int] = []
+
+        def read() -> None:
+            with store._connection() as conn:
+                holding.set()
+                reopened.wait(0.5)  # the reopen, if it did not wait, would have happened by now
+                counted.append(conn.execute("MATCH (s:Settlement) RETURN count(s)").get_next()[0])
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        holding.wait()
+        reopen = threading.Thread(target=lambda: (store._reopen(), reopened.set()))
+        reopen.start()
+        reader.join()
+        reopen.join()
+        assert counted == [4] and reopened.is_set()
+        assert store.count("(n:Settlement)") == 4
+
+
 def test_a_bad_byte_deep_in_a_sliced_file_is_one_clear_error(fixtures: Path, tmp_path: Path):
     """Past the sample its encoding is told from, a cell that is not UTF-8 stops a sliced load with
     one line naming the file and how far it was read (the slices before it are committed, and the
