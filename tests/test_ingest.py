@@ -286,23 +286,28 @@ def test_a_big_write_turns_the_engines_automatic_checkpoint_on_again(fixtures: P
         assert setting(store) and graph_stats(store)["nodes"]["Settlement"] == 4
 
 
-def test_a_big_write_opens_the_database_again_and_keeps_what_it_wrote(fixtures: Path, tmp_path: Path):
-    """The engine keeps what a big write's copies grew to until its database closes: after a big
-    write the store is opened again (a small write, one transaction, is not), with nothing lost."""
+def test_a_load_in_slices_hands_the_engines_memory_back_after_each_slice(fixtures: Path, tmp_path: Path):
+    """The engine keeps what its copies grew to until its database closes: between the slices of a
+    big load the store is opened again, with nothing lost; a load of whole files is left as it is."""
     from ringscan.graph.embedded import EmbeddedBackend
 
-    with EmbeddedBackend(tmp_path / "big.lbdb", transaction_rows=0) as store:
+    files = [fixtures / "settlements_defects.csv", fixtures / "settlements.csv"]
+    with EmbeddedBackend(tmp_path / "whole.lbdb") as store:
         before = store._db
-        load_files([fixtures / "settlements.csv"], store)
-        assert store._db is not before
-        stats = graph_stats(store)
-        assert stats["nodes"]["Settlement"] == 4
-        load_files([fixtures / "settlements.csv"], store)  # written again on the reopened store: nothing new
-        assert graph_stats(store) == stats
-    with EmbeddedBackend(tmp_path / "small.lbdb") as store:
-        before = store._db
-        load_files([fixtures / "settlements.csv"], store)
-        assert store._db is before and graph_stats(store)["nodes"]["Settlement"] == 4
+        load_files(files, store)
+        assert store._db is before
+        whole = graph_stats(store)
+    with EmbeddedBackend(tmp_path / "sliced.lbdb") as store:
+        opened = [store._db]
+        hand_back = store.hand_back
+        store.hand_back = lambda: (hand_back(), opened.append(store._db))  # type: ignore[method-assign]
+        steps: list[tuple] = []
+        load_files(files, store, slice_rows=2, progress=lambda *step: steps.append(step))
+        parts = [step for step in steps if step[0] == "write"][-1][2]
+        assert len(opened) == parts + 1 and len({id(db) for db in opened}) == len(opened)
+        assert graph_stats(store) == whole
+        load_files(files, store, slice_rows=2)  # loaded again on the reopened store: nothing new
+        assert graph_stats(store) == whole
 
 
 def test_opening_the_database_again_waits_for_the_connections_in_use(fixtures: Path, tmp_path: Path):
@@ -326,7 +331,7 @@ def test_opening_the_database_again_waits_for_the_connections_in_use(fixtures: P
         reader = threading.Thread(target=read)
         reader.start()
         holding.wait()
-        reopen = threading.Thread(target=lambda: (store._reopen(), reopened.set()))
+        reopen = threading.Thread(target=lambda: (store.hand_back(), reopened.set()))
         reopen.start()
         reader.join()
         reopen.join()

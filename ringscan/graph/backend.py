@@ -65,6 +65,11 @@ class GraphBackend(Protocol):
         ``key``, e.g. ``MATCH (n:Settlement {setl_id: key}) RETURN n.setl_id``: what the store
         holds of a load's own keys, at a cost that follows the keys rather than the store."""
 
+    def hand_back(self) -> None:
+        """Let go of the working memory this process's writes grew in the store, between the parts
+        of a load too big to hold at once (the embedded engine keeps it until its database closes).
+        No statement may be running on the store meanwhile; a backend may wait for them."""
+
     def close(self) -> None: ...
 
 

@@ -146,10 +146,10 @@ class EmbeddedBackend:
         if read_only and not self.path.exists():
             raise BackendError(f"no graph database at {self.path}; load data first with `ringscan load FILES --db {self.path}`")
         self._buffer_pool_mb = max(int(buffer_pool_mb), 0)
-        # Connections opened on self._db and not yet closed; ``_reopen`` waits for none.
+        # Connections opened on self._db and not yet closed; ``hand_back`` waits for none.
         self._connections = threading.Condition()
         self._connections_out = 0
-        self._reopen_failed = False
+        self._reopen_failed = False  # ``hand_back`` could not open the database again
         try:
             self._db = self._open_database()
             self._conn = ladybug.Connection(self._db)
@@ -172,7 +172,7 @@ class EmbeddedBackend:
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
-        """A connection of its own on the database, closed after use (``_reopen`` waits for it)."""
+        """A connection of its own on the database, closed after use (``hand_back`` waits for it)."""
         import ladybug
 
         with self._connections:
@@ -188,8 +188,8 @@ class EmbeddedBackend:
                 self._connections_out -= 1
                 self._connections.notify_all()
 
-    def _reopen(self) -> None:
-        """Close the database and open it again, to hand back what a big write's copies grew.
+    def hand_back(self) -> None:
+        """Close the database and open it again, to hand back what the writes' copies grew.
 
         The engine keeps the working memory its bulk copies grew to until the database
         closes, not just the connection (a fresh write connection per slice changed nothing):
@@ -404,17 +404,8 @@ class EmbeddedBackend:
         without (copies of the 3M district's Settlement table, one after another). What is committed and
         not yet checkpointed is in the write-ahead log (a killed load loses none of it) and in
         memory, about 0.2 GB per million settlements, which slices bound (ingest/load.py).
-        After a big write's checkpoint the database is opened again (``_reopen``), which hands
-        back the memory its copies grew to.
         """
         one = frames.rows() <= self.transaction_rows
-        result = self._write_committed(frames, progress, one)
-        if not one:
-            self._reopen()
-        return result
-
-    def _write_committed(self, frames: GraphFrames, progress: Progress | None, one: bool) -> WriteResult:
-        """``write``'s copies: in one transaction (``one``), or each committing with one checkpoint at the end."""
         self._conn_lock.acquire()  # reads from other threads go elsewhere meanwhile (see ``query``)
         try:
             if one:

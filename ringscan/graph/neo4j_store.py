@@ -197,6 +197,9 @@ class Neo4jBackend:
             self._driver.execute_query(statement, database_=self.database)
         self._schema_applied = True
 
+    def hand_back(self) -> None:
+        """Nothing to do: the server's memory is the server's to manage."""
+
     def close(self) -> None:
         self._driver.close()
 

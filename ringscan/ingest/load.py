@@ -346,7 +346,8 @@ def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int
             wrote = backend.write(graph)
             part.seconds["write"] = time.perf_counter() - started
             del graph
-            give_back()  # the staged rows and what the engine freed at its checkpoint
+            backend.hand_back()  # what the engine's copies grew (7.4 GiB by the end of a 10M load)
+            give_back()  # the staged rows and what the engine freed at its checkpoint and close
             report.absorb(part)
             rejects.append(part_rejects)
             written.add(wrote)
