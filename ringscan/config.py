@@ -69,13 +69,17 @@ class Settings:
     # lines alone took the peak from 2.48 to 2.61 times pandas' read). 0: always commit each
     # copy. A killed load resumes either way.
     transaction_rows: int = 500_000
-    # A settlement or fee-detail CSV file of more rows than this is loaded a slice at a time, each
-    # slice checked against the store and committed before the next is read, so that a load's
-    # memory follows the slice, not the file. Two million: a file this size loads whole in about
-    # 4 GB (3M settlements: 4.35 GiB), and whole is faster (a slice's commit checkpoints a store
-    # that grows with every slice: 1M slices at 10M settlements took 9-20 s each to write).
+    # A settlement or fee-detail CSV file of more than twice this many rows is loaded this many
+    # rows at a time, each slice checked against the store and committed before the next is read,
+    # so that a load's memory follows the slice, not the file. A file of up to 2M rows loads whole
+    # in about 4 GB, and whole is faster (a slice's commit checkpoints a store that grows with
+    # every slice). Past that, each slice's copy needs engine memory that grows with the store as
+    # well as with the slice: at 10M settlements, in one script with the store opened again after
+    # each slice (GraphBackend.hand_back), 2M-row slices peaked at 7.6 GiB in 265 s and 1M-row
+    # slices at 6.6 GiB in 330 s (each slice's copy and checkpoint grow with the store). 1M keeps
+    # the 10M load inside 8 GB (the CLI: 6.63 GiB, 333.6 s); 1.5M saved neither (7.4 GiB, 344 s).
     # 0: read every file whole.
-    slice_rows: int = 2_000_000
+    slice_rows: int = 1_000_000
 
     def with_overrides(self, **values: Any) -> "Settings":
         """Return a copy with the given non-None values applied (CLI flags)."""

@@ -236,11 +236,15 @@ def test_repeats_agree_with_pandas_duplicated(values):
 
 
 @pytest.mark.parametrize(("rows", "parts"), [(1, 9 + 4 + 2), (2, 5 + 2 + 1), (3, 3 + 2 + 1)])
-def test_a_load_in_slices_equals_the_whole_load(fixtures: Path, tmp_path: Path, rows: int, parts: int):
+def test_a_load_in_slices_equals_the_whole_load(fixtures: Path, tmp_path: Path, rows: int, parts: int,
+                                                monkeypatch: pytest.MonkeyPatch):
     """Files read a slice at a time (each slice checked against the store and committed) load what
     the whole files load: repeats and conflicts across slices, fee lines of any slice's settlements,
     the same rejects at the same lines, the same accounting and the same graph."""
     from ringscan.graph.embedded import EmbeddedBackend
+    from ringscan.ingest import load
+
+    monkeypatch.setattr(load, "WHOLE_UP_TO_SLICES", 1)  # every file of more rows than a slice is sliced
 
     files = [fixtures / "settlements_defects.csv", fixtures / "fee_details.csv", fixtures / "settlements.csv"]
     seen = []
@@ -270,6 +274,19 @@ def test_a_file_with_a_line_break_in_a_cell_is_not_sliced(fixtures: Path, tmp_pa
     broken = tmp_path / "broken.csv"
     frame.to_csv(broken, index=False)
     assert sliceable_rows(broken) is None
+
+
+def test_a_file_of_up_to_two_slices_is_read_whole(fixtures: Path):
+    """Whole is faster, and two slices' rows fit: only a file of more is sliced."""
+    from ringscan.ingest.inputs import Mapping, inspect_inputs
+    from ringscan.ingest.load import _sliced_files
+
+    files = [fixtures / "settlements_defects.csv", fixtures / "settlements.csv", fixtures / "fee_details.csv"]
+    plans = inspect_inputs(files, Mapping())  # 9, 4 and 2 rows
+    assert _sliced_files(files, plans, 1) == {files[0]: 9, files[1]: 4}
+    assert _sliced_files(files, plans, 2) == {files[0]: 9}
+    assert _sliced_files(files, plans, 4) == {files[0]: 9}
+    assert _sliced_files(files, plans, 5) == {}
 
 
 def test_a_big_write_turns_the_engines_automatic_checkpoint_on_again(fixtures: Path, tmp_path: Path):

@@ -37,6 +37,9 @@ __all__ = ["LoadReport", "load_files", "stage_files"]
 _SOURCE_COLUMNS = {"src_file", "src_line"}  # where a row came from, not what it says
 _TABLE_ORDER = ("institutions", "persons", "settlements", "fee_details")
 SLICE_ROWS = Settings.slice_rows  # why this many: config.py
+# A file of up to this many slices is read whole: whole is faster, and a file of two default
+# slices (2M rows) fits in about 4 GB (config.py, slice_rows).
+WHOLE_UP_TO_SLICES = 2
 # A plain CSV file is measured for slicing (a pass of the parser) only from this size per row
 # sliced: a settlement or fee line takes at least 32 bytes (ids, amounts and separators; the
 # 10M district's fee lines average 115), so a smaller file cannot hold more rows than a slice.
@@ -224,8 +227,9 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
     never finished, this one resumes, writing rows already stored again so
     that what the killed load left out is filled in.
 
-    ``slice_rows``: a settlement or fee-detail file holding more rows than this is read and
-    written a slice at a time (see ``_load_in_slices``); 0 reads every file whole.
+    ``slice_rows``: a settlement or fee-detail file holding more than ``WHOLE_UP_TO_SLICES``
+    times this many rows is read and written this many rows at a time (see ``_load_in_slices``);
+    0 reads every file whole.
     """
     mapping = mapping or Mapping()
     resolved = resolve_inputs(paths)[0]
@@ -282,14 +286,16 @@ def load_files(paths: list[Path], backend: GraphBackend, *, mapping: Mapping | N
 
 def _sliced_files(files: list[Path], plans: list, rows: int) -> dict[Path, int]:
     """The settlement and fee-detail files to read a slice of ``rows`` rows at a time: those
-    holding more rows than that which ``readers.sliceable_rows`` can read so (plain CSV, a line a row)."""
+    holding more than ``WHOLE_UP_TO_SLICES`` slices' rows which ``readers.sliceable_rows`` can
+    read so (plain CSV, a line a row)."""
     if rows <= 0:
         return {}
     sliced = {}
+    most = rows * WHOLE_UP_TO_SLICES
     for path, plan in zip(files, plans, strict=True):
-        if plan.table in ("settlements", "fee_details") and path.stat().st_size > rows * _BYTES_PER_ROW_AT_LEAST:
+        if plan.table in ("settlements", "fee_details") and path.stat().st_size > most * _BYTES_PER_ROW_AT_LEAST:
             count = sliceable_rows(path)
-            if count is not None and count > rows:
+            if count is not None and count > most:
                 sliced[path] = count
     return sliced
 
