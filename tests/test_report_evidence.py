@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from report_helpers import hostile_scan as _hostile_scan, visible_text
@@ -115,3 +117,18 @@ def test_every_evidence_settlement_is_a_mark_on_the_timeline(scan: Path):
     timeline = page.split('role="img" class="timeline">')[1].split("</svg>")[0]
     marks = timeline.count('width="2.4"') + timeline.count('fill="none"') + timeline.count('fill-opacity="0.45"')
     assert marks == (evidence["ring_id"] == ring["id"]).sum()
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=3)), st.one_of(st.none(), st.integers(-5, 5)),
+                          st.one_of(st.none(), st.floats(allow_nan=True))), max_size=8),
+       st.booleans())
+def test_records_are_the_frames_itertuples(rows, index):
+    """Rows read a column at a time carry what itertuples gives: the same fields, values and types."""
+    from ringscan.report.records import records
+
+    frame = pd.DataFrame(rows, columns=["setl_id", "n", "class"]).astype({"setl_id": "str"})
+    frame.index = frame.index * 3 + 1
+    frame["t"] = pd.to_datetime(frame["n"], unit="D", errors="coerce")
+    ours, theirs = list(records(frame, index=index)), list(frame.itertuples(index=index))
+    assert [r._fields for r in ours] == [r._fields for r in theirs]
+    assert [[repr(v) for v in r] for r in ours] == [[repr(v) for v in r] for r in theirs]

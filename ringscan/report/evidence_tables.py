@@ -22,6 +22,7 @@ import pandas as pd
 from .directory import Directory
 from .folder import USUAL_FILL_DAYS
 from .i18n import text
+from .records import records
 
 __all__ = ["Table", "evidence_table", "sittings", "admission_batches", "refund_pairs", "ADMISSION_KINDS",
            "SWIPE_KINDS"]
@@ -109,9 +110,9 @@ def refund_pairs(rows: pd.DataFrame, max_delay_d: float) -> list[tuple[Any, Any]
     with the same amount within ``max_delay_d`` days; unmatched rows stand alone (the other side None)."""
     rows = rows.sort_values(["setl_ts", "setl_id"])
     is_refund = (rows["refund"].astype(int) == 1) | (rows["medfee_sumamt"] < 0)
-    open_buys: list = [r for r in rows[~is_refund].itertuples()]
+    open_buys: list = [r for r in records(rows[~is_refund])]
     pairs = []
-    for refund in rows[is_refund].itertuples():
+    for refund in records(rows[is_refund]):
         match = None
         for buy in reversed(open_buys):
             if (buy.mdtrt_cert_no == refund.mdtrt_cert_no and buy.fixmedins_code == refund.fixmedins_code
@@ -149,7 +150,7 @@ def _plain(rows, directory, names, lang) -> Table:
     table = Table([(t("setl_time"), False), (t("place"), False), (t("patient"), False), (t("card"), False),
                    (t("doctor"), False), (t("diagnosis"), False), (t("total"), True), (t("fund"), True),
                    (t("refund"), False), (t("setl_id"), False)])
-    for r in rows.itertuples():
+    for r in records(rows):
         table.rows.append([_time(r.setl_ts), _place(r, names), directory.person_label(r.psn_no),
                            directory.card(r.mdtrt_cert_no), _doctor(r, directory), _s(r.dise_name),
                            _money(r.medfee_sumamt), _money(r.fund_pay), "✓" if int(r.refund) else "", r.setl_id])
@@ -176,7 +177,7 @@ def _swipes(kind, rows, directory, names, lang, params, rules) -> Table:
     # Each row read once, by its label: a sitting's own itertuples reads every column again (a
     # page of 500 sittings spent most of its drawing there).
     rows = rows.reset_index(drop=True)
-    record = dict(zip(rows.index, rows[list(_SWIPE_FIELDS)].itertuples(index=False)))
+    record = dict(zip(rows.index, records(rows[list(_SWIPE_FIELDS)], index=False)))
     for number, sitting in enumerate(sittings(rows, gap), start=1):
         first, last = sitting["setl_ts"].min(), sitting["setl_ts"].max()
         place = _place(record[sitting.index[0]], names)
@@ -205,7 +206,7 @@ def _admissions(kind, rows, directory, names, lang, params) -> Table:
     day = rows["begn_day"].fillna(rows["setl_day"])
     ordered = rows.assign(_d=day).sort_values(["_d", "fixmedins_code", "setl_id"])
     last_out: dict[tuple, float] = {}
-    for r in ordered.itertuples():
+    for r in records(ordered):
         if kind == "split_admission":
             key = (r.psn_no, r.fixmedins_code)
             lead = "" if key not in last_out or pd.isna(r.begn_day) else f"{int(r.begn_day - last_out[key])}"
@@ -237,7 +238,7 @@ def _prescriptions(rows, drugs, directory, names, lang, params) -> Table:
         times = g["setl_ts"].tolist()
         for idx, now, nxt in zip(g.index, times, times[1:] + [None]):
             following[idx] = "" if nxt is None else f"{(nxt - now) / 86400:.0f}"
-    for r in fills.itertuples():
+    for r in records(fills):
         usual = r.usual_cnt if not pd.isna(r.usual_cnt) and r.usual_cnt > 0 else None
         supply = "" if usual is None else f"{days * r.cnt / usual:.0f}"
         table.rows.append([_time(r.setl_ts), _doctor(r, directory), directory.person_label(r.psn_no),

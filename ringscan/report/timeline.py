@@ -14,6 +14,7 @@ import pandas as pd
 
 from .directory import Directory
 from .layout import FONT, text_width
+from .records import records
 
 __all__ = ["timeline_svg", "PALETTE"]
 
@@ -96,12 +97,12 @@ def timeline_svg(rows: pd.DataFrame, directory: Directory, names: dict, lang: st
             parts.append(f'<rect x="0" y="{y - row_h / 2:.1f}" width="{WIDTH:.0f}" height="{row_h:.1f}" fill="#f7f8fa"/>')
         parts.append(f'<text x="{left - 8:.1f}" y="{y:.1f}" font-size="{size:g}" text-anchor="end" '
                      f'dominant-baseline="central">{_esc(labels[p])}</text>')
-    for r in rows[stays].itertuples():
+    for r in records(rows[stays]):
         y = top + row_of[r.psn_no] * row_h + 2
         x0, x1 = x(r.begn_day * _DAY), x((r.end_day + 1) * _DAY)
         parts.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 2):.1f}" height="{row_h - 4:.1f}" '
                      f'fill="{colour[r.fixmedins_code]}" fill-opacity="0.45" stroke="{colour[r.fixmedins_code]}"/>')
-    for r in rows[~stays].itertuples():
+    for r in records(rows[~stays]):
         y = top + row_of[r.psn_no] * row_h + row_h / 2
         c = colour[r.fixmedins_code]
         if int(r.refund):
