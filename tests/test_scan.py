@@ -253,7 +253,8 @@ class _Watched:
 
 def test_a_big_store_runs_its_rule_queries_one_at_a_time(loaded: Path, monkeypatch):
     """Two queries at once on a small store; from ONE_AT_A_TIME_FROM settlements on, one (a big
-    rule's query needs gigabytes there), still in order and one ahead of the result taken."""
+    rule's query needs gigabytes there), still in order and one ahead of the result taken, with
+    the database opened again after each long one."""
     import ringscan.graph.embedded as embedded
 
     statements = [(f"MATCH (s:Settlement) RETURN count(s) + {i} AS n", {}) for i in range(5)]
@@ -262,9 +263,17 @@ def test_a_big_store_runs_its_rule_queries_one_at_a_time(loaded: Path, monkeypat
         small = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
         assert watched.most == min(2, embedded.READ_THREADS)
         monkeypatch.setattr(embedded, "ONE_AT_A_TIME_FROM", 1)
+        monkeypatch.setattr(embedded, "HAND_BACK_AFTER_SECONDS", 0.0)  # every statement counts as long
         watched.most = 0
+        opened, hand_back = [store._db], store.hand_back
+        store.hand_back = lambda: (hand_back(), opened.append(store._db))  # type: ignore[method-assign]
         big = [int(frame["n"].iloc[0]) for frame in store.query_many(statements)]
         assert watched.most == 1 and big == small == [small[0] + i for i in range(5)]
+        # and the database opened again after each long statement, handing back what its query grew
+        assert len({id(db) for db in opened}) == len(opened) == 1 + len(statements)
+        monkeypatch.setattr(embedded, "HAND_BACK_AFTER_SECONDS", 3600.0)  # none is long: none reopens
+        assert [int(frame["n"].iloc[0]) for frame in store.query_many(statements)] == small
+        assert len(opened) == 1 + len(statements)
 
 
 def test_a_query_the_pool_cannot_hold_beside_another_runs_again_alone(loaded: Path):

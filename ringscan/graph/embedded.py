@@ -58,6 +58,12 @@ READ_THREADS = min(2, os.cpu_count() or 1)
 # 10.1 and the 3M scan at 2.8 against 3.4, in the same time (3M: 47-50 s either way). Below it two at
 # once use both cores: the 470k district's rules took 4.2-4.7 s against 4.7-5.1 s one at a time.
 ONE_AT_A_TIME_FROM = 2_000_000
+# On such a store, a rule query that ran this long has the database opened again after it. The
+# engine keeps the working memory a query grew to until its database closes (doctor-overprescription
+# alone takes 3.7 GiB at 10M settlements), and the long queries are the big ones. A reopen costs the
+# next queries a cold page cache: after every rule query, the 10M scan peaked at 6.58 GiB against
+# 7.29 but took 260.7 s against 243.0 (back to back, outputs byte-identical).
+HAND_BACK_AFTER_SECONDS = 5.0
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -272,16 +278,17 @@ class EmbeddedBackend:
         Each frame's ``attrs["seconds"]`` is its query's wall time. A column of lists of text comes
         as ``pd.ArrowDtype`` (a rule's evidence: 4M lists at 10M settlements, most let go unread).
 
-        On a store of ``ONE_AT_A_TIME_FROM`` settlements or more, one statement runs at a time.
-        With a bounded buffer pool (``buffer_pool_mb``) two big queries may not fit beside each
+        On a store of ``ONE_AT_A_TIME_FROM`` settlements or more, one statement runs at a time, and
+        the database is opened again after a long one (``_read_and_hand_back``). With a bounded buffer pool (``buffer_pool_mb``) two big queries may not fit beside each
         other: a statement the engine could not find memory for is run again alone, once the
         others running have finished, and the rest then run one at a time.
         """
         todo = iter(statements)
         at_once = READ_THREADS if self._settlements() < ONE_AT_A_TIME_FROM else 1
+        read = self._read_and_hand_back if at_once == 1 else (lambda item: self._read(item, True))
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             # (the statement running, what it is, whether it runs alone)
-            running = deque((pool.submit(self._read, item, True), item, at_once == 1) for item in islice(todo, at_once))
+            running = deque((pool.submit(read, item), item, at_once == 1) for item in islice(todo, at_once))
             while running:
                 future, item, alone = running.popleft()
                 try:
@@ -293,11 +300,19 @@ class EmbeddedBackend:
                     at_once = 1
                     frame = self._read(item, True)
                 if len(running) < at_once and (following := next(todo, None)) is not None:
-                    running.append((pool.submit(self._read, following, True), following, at_once == 1 and not running))
+                    running.append((pool.submit(read, following), following, at_once == 1 and not running))
                 # Handed over, not kept: the caller may let the rows go while this generator waits.
                 handed = [frame]
                 del frame
                 yield handed.pop()
+
+    def _read_and_hand_back(self, item: tuple[str, dict[str, Any]]) -> pd.DataFrame:
+        """A statement's rows; after a long one (``HAND_BACK_AFTER_SECONDS``), the database opened
+        again (``hand_back``) before the next statement starts."""
+        frame = self._read(item, True)
+        if frame.attrs["seconds"] >= HAND_BACK_AFTER_SECONDS:
+            self.hand_back()
+        return frame
 
     def _settlements(self) -> int:
         """How many settlements the store holds (the engine counts a table in milliseconds at 10M)."""
