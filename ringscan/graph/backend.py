@@ -66,9 +66,9 @@ class GraphBackend(Protocol):
         holds of a load's own keys, at a cost that follows the keys rather than the store."""
 
     def hand_back(self) -> None:
-        """Let go of the working memory this process's writes grew in the store, between the parts
-        of a load too big to hold at once (the embedded engine keeps it until its database closes).
-        No statement may be running on the store meanwhile; a backend may wait for them."""
+        """Let go of the working memory this process's statements grew in the store, e.g. between
+        the parts of a load too big to hold at once (the embedded engine keeps it until its
+        database closes). A backend waits for statements still running on the store."""
 
     def close(self) -> None: ...
 

@@ -195,7 +195,8 @@ class EmbeddedBackend:
                 self._connections.notify_all()
 
     def hand_back(self) -> None:
-        """Close the database and open it again, to hand back what the writes' copies grew.
+        """Close the database and open it again, to hand back what its statements grew: a big
+        load's copies (between slices) and a big scan's long queries (``_read_and_hand_back``).
 
         The engine keeps the working memory its bulk copies grew to until the database
         closes, not just the connection (a fresh write connection per slice changed nothing):
@@ -215,7 +216,8 @@ class EmbeddedBackend:
                 self._conn = ladybug.Connection(self._db)
             except RuntimeError as exc:
                 self._reopen_failed = True
-                raise BackendError(f"cannot open the graph database at {self.path} again after a write: {exc}") from exc
+                self._db.close()  # the one opened, if the connection failed; a no-op on the closed one
+                raise BackendError(f"cannot open the graph database at {self.path} again: {exc}") from exc
 
     # -- queries -------------------------------------------------------------
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -279,9 +281,10 @@ class EmbeddedBackend:
         as ``pd.ArrowDtype`` (a rule's evidence: 4M lists at 10M settlements, most let go unread).
 
         On a store of ``ONE_AT_A_TIME_FROM`` settlements or more, one statement runs at a time, and
-        the database is opened again after a long one (``_read_and_hand_back``). With a bounded buffer pool (``buffer_pool_mb``) two big queries may not fit beside each
-        other: a statement the engine could not find memory for is run again alone, once the
-        others running have finished, and the rest then run one at a time.
+        the database is opened again after a long one (``_read_and_hand_back``). With a bounded
+        buffer pool (``buffer_pool_mb``) two big queries may not fit beside each other: a statement
+        the engine could not find memory for is run again alone, once the others running have
+        finished, and the rest then run one at a time.
         """
         todo = iter(statements)
         at_once = READ_THREADS if self._settlements() < ONE_AT_A_TIME_FROM else 1

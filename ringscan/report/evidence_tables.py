@@ -110,7 +110,7 @@ def refund_pairs(rows: pd.DataFrame, max_delay_d: float) -> list[tuple[Any, Any]
     with the same amount within ``max_delay_d`` days; unmatched rows stand alone (the other side None)."""
     rows = rows.sort_values(["setl_ts", "setl_id"])
     is_refund = (rows["refund"].astype(int) == 1) | (rows["medfee_sumamt"] < 0)
-    open_buys: list = [r for r in records(rows[~is_refund])]
+    open_buys: list = list(records(rows[~is_refund]))
     pairs = []
     for refund in records(rows[is_refund]):
         match = None
