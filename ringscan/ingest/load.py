@@ -328,12 +328,12 @@ def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int
     whole_fees = [f for f, t in zip(files, tables, strict=True) if f not in sliced and t == "fee_details"]
     sliced_first = [f for f, t in zip(files, tables, strict=True) if f in sliced and t != "fee_details"]
     sliced_fees = [f for f, t in zip(files, tables, strict=True) if f in sliced and t == "fee_details"]
+    size = {path: _even_slice(n, rows) for path, n in sliced.items()}  # rows per slice of each sliced file
 
     def parts(threads: int) -> Iterator[list[Batch]]:
         read = partial(read_inputs, mapping=mapping, max_amount=max_amount, checked=True, threads=threads)
         def slices(path: Path) -> Iterator[Batch]:
-            return read_file_slices(path, mapping, rows=_even_slice(sliced[path], rows), max_amount=max_amount,
-                                    threads=threads)
+            return read_file_slices(path, mapping, rows=size[path], max_amount=max_amount, threads=threads)
         if whole_first:
             yield read(whole_first)
         for path in sliced_first:
@@ -353,7 +353,7 @@ def _load_in_slices(files: list[Path], tables: list[str], sliced: dict[Path, int
         upcoming = parts(threads=1)
         following = reader.submit(next, upcoming, None)
         done = 0
-        total = sum(-(-n // _even_slice(n, rows)) for n in sliced.values()) + bool(whole_first) + bool(whole_fees)
+        total = sum(-(-n // size[path]) for path, n in sliced.items()) + bool(whole_first) + bool(whole_fees)
         while (batches := following.result()) is not None:
             following = reader.submit(next, upcoming, None)
             part, part_rejects, graph = _stage_batches(batches, backend, resume=resume, stored_keys={})
