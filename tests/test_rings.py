@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringscan.rings.assemble import RingParams, assemble_rings, log10_choose
 from ringscan.rings.communities import METHODS, detect_communities
@@ -73,6 +75,43 @@ def test_household_links_are_discounted():
     homes = household_of(_persons({"p1": "家1", "p2": "家1", "q1": "别处"}), 5)
     G = suspicion_graph(pd.DataFrame([_link("p1", "p2", 5.0), _link("p1", "q1", 5.0)]), homes)
     assert G["Patient|p1"]["Patient|p2"]["weight"] == pytest.approx(0.1 * G["Patient|p1"]["Patient|q1"]["weight"])
+
+
+def _households_by_networkx(persons: pd.DataFrame, max_household: int) -> dict[str, str]:
+    """The grouping as a graph of strings: people and their small shared addresses (or, with no
+    address, phones); each component's people go to the first of them as text sorts."""
+    B = nx.Graph()
+    has_addr = persons["addr"].notna()
+    for column, rows in (("addr", persons[has_addr]), ("tel", persons[~has_addr])):
+        values = rows[["psn_no", column]].dropna()
+        for value, group in values.groupby(column):
+            if 2 <= group["psn_no"].nunique() <= max_household:
+                B.add_edges_from(("psn:" + psn, f"{column}:{value}") for psn in group["psn_no"])
+    out = {}
+    for component in nx.connected_components(B):
+        people = sorted(n[4:] for n in component if n.startswith("psn:"))
+        out.update({psn: people[0] for psn in people})
+    return out
+
+
+_people = st.lists(st.tuples(st.sampled_from(["p1", "p2", "p10", "q", "Q", "张三", "z9", "a-1"]),
+                             st.one_of(st.none(), st.sampled_from(["家1", "家2", "楼", "x"])),
+                             st.one_of(st.none(), st.sampled_from(["138", "139", "000"]))), max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_people, st.integers(min_value=2, max_value=5))
+def test_households_are_the_components_of_shared_identifiers(rows, max_household):
+    persons = pd.DataFrame(rows, columns=["psn_no", "addr", "tel"]).drop_duplicates("psn_no")
+    assert household_of(persons, max_household) == _households_by_networkx(persons, max_household)
+
+
+def test_a_chain_of_shared_identifiers_is_one_household():
+    persons = pd.DataFrame({"psn_no": ["b", "a", "c", "d"], "addr": ["家1", "家1", None, None],
+                            "tel": [None, None, "139", "139"]})
+    assert household_of(persons, 5) == {"a": "a", "b": "a", "c": "c", "d": "c"}
+    persons.loc[persons["psn_no"] == "c", "addr"] = "家1"  # c has an address: its phone no longer counts
+    assert household_of(persons, 5) == {"a": "a", "b": "a", "c": "a"}
 
 
 def test_identifiers_strengthen_but_never_recruit():

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from itertools import chain
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-__all__ = ["SuspicionParams", "households", "household_of", "suspicion_graph"]
+__all__ = ["SuspicionParams", "household_of", "suspicion_graph"]
 
 
 @dataclass(frozen=True)
@@ -30,15 +33,16 @@ class SuspicionParams:
     household_factor: float = 0.1  # a link inside one household counts a tenth
 
 
-def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]:
-    """psn_no → household identifiers, shared by 2 to max_household people.
+def _ties(persons: pd.DataFrame, max_household: int) -> pd.DataFrame:
+    """One row per person and household identifier (``psn``, ``ident``): a small shared address,
+    or a small shared phone of people with no address on record.
 
     A family shares an address (and often a phone); people at different
     addresses who share a phone are not a family — that is an intermediary's
     signature — so a phone marks a household only for people with no address
     on record.
     """
-    out: dict[str, set[str]] = {}
+    parts = [pd.DataFrame({"psn": pd.Series([], dtype=object), "ident": pd.Series([], dtype=object)})]
     has_addr = persons["addr"].notna() if "addr" in persons else pd.Series(False, index=persons.index)
     for column, rows in (("addr", persons[has_addr]), ("tel", persons[~has_addr])):
         if column not in persons:
@@ -46,27 +50,30 @@ def households(persons: pd.DataFrame, max_household: int) -> dict[str, set[str]]
         values = rows[["psn_no", column]].dropna()
         sizes = values.groupby(column)["psn_no"].transform("nunique")
         small = values[(sizes >= 2) & (sizes <= max_household)]
-        for psn, value in zip(small["psn_no"].tolist(), small[column].tolist()):
-            out.setdefault(psn, set()).add(f"{column}:{value}")
-    return out
+        parts.append(pd.DataFrame({"psn": small["psn_no"].astype(str).to_numpy(dtype=object),
+                                   "ident": (column + ":" + small[column].astype(str)).to_numpy(dtype=object)}))
+    return pd.concat(parts, ignore_index=True).drop_duplicates()
 
 
-def household_of(persons: pd.DataFrame, max_household: int,
-                 known: dict[str, set[str]] | None = None) -> dict[str, str]:
-    """psn_no → a household id: people joined by small shared addresses/phones.
+def household_of(persons: pd.DataFrame, max_household: int) -> dict[str, str]:
+    """psn_no → a household id (the first of its people, as text sorts): people joined by small
+    shared addresses and phones, a chain of them one household.
 
-    ``known`` is :func:`households` already computed for the same persons.
+    The components of the people–identifier graph, found by scipy on integer codes: 470k
+    settlements' 50k people in households took 0.4 s as a networkx graph of strings.
     """
-    B = nx.Graph()
-    for psn, ids in (known if known is not None else households(persons, max_household)).items():
-        for ident in ids:
-            B.add_edge("psn:" + psn, ident)
-    out = {}
-    for component in nx.connected_components(B):
-        people = sorted(n[4:] for n in component if n.startswith("psn:"))
-        for psn in people:
-            out[psn] = people[0]
-    return out
+    ties = _ties(persons, max_household)
+    if ties.empty:
+        return {}
+    people, person = np.unique(ties["psn"].to_numpy(dtype=str), return_inverse=True)  # people sorted as text
+    _, ident = np.unique(ties["ident"].to_numpy(dtype=str), return_inverse=True)
+    n = len(people) + int(ident.max()) + 1
+    graph = coo_matrix((np.ones(len(ties), dtype=np.int8), (person, len(people) + ident)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    first = np.full(n, len(people))
+    np.minimum.at(first, component[:len(people)], np.arange(len(people)))  # people are in sorted order
+    leader = people[first[component[:len(people)]]]
+    return dict(zip(people.tolist(), leader.tolist()))
 
 
 def _home(actor: str, home: dict[str, str]) -> str:
