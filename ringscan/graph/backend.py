@@ -11,10 +11,13 @@ import pyarrow as pa
 from ..config import Settings
 from .model import GraphFrames
 
-__all__ = ["GraphBackend", "BackendError", "WriteResult", "Progress", "open_backend"]
+__all__ = ["GraphBackend", "BackendError", "WriteResult", "Progress", "Then", "open_backend"]
 
 # progress(stage, done, total): the CLI turns these into progress bars.
 Progress = Callable[[str, int, int], None]
+# What ``query_many`` does with each statement's rows (its position, its rows) in the thread that
+# read them, before handing them over: a caller's reshaping runs beside its work on earlier rows.
+Then = Callable[[int, pd.DataFrame], pd.DataFrame]
 
 
 class BackendError(RuntimeError):
@@ -55,10 +58,12 @@ class GraphBackend(Protocol):
     def column(self, cypher: str) -> pa.ChunkedArray:
         """The first column of a read-only query's result, as Arrow (millions of ids without pandas)."""
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]],
+                   then: Then | None = None) -> Generator[pd.DataFrame, None, None]:
         """Run read-only statements, concurrently where the store allows; results in the given order,
         each as the caller takes it (a few may run ahead, never all: results can be large). A column
-        of lists may come as Python lists or as ``pd.ArrowDtype`` lists (the embedded store's)."""
+        of lists may come as Python lists or as ``pd.ArrowDtype`` lists (the embedded store's).
+        ``then``: each result passed through it first, in the thread that read it."""
 
     def lookup(self, cypher: str, keys: pa.Array) -> pa.ChunkedArray:
         """The first column of read-only ``cypher`` run for each of ``keys`` (strings), bound as

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Settings
-from .backend import BackendError, Progress, WriteResult
+from .backend import BackendError, Progress, Then, WriteResult
 from .model import NODES, RELS, STORED_FEE_LINES, GraphFrames
 from .stall import stall_watch
 from .typed import PAIR_SEP, is_in, joined, typed
@@ -272,13 +272,15 @@ class EmbeddedBackend:
         frame.attrs["seconds"] = time.perf_counter() - started
         return frame
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]],
+                   then: Then | None = None) -> Generator[pd.DataFrame, None, None]:
         """Read-only statements, ``READ_THREADS`` at once (the engine releases the GIL), each on a
         connection of its own (``_read``); results in the given order as the caller takes them.
         At most ``READ_THREADS`` statements run ahead of the result taken: at 10M settlements a
         rule returns up to 1 GB of rows, so memory holds a few results, never all of them.
         Each frame's ``attrs["seconds"]`` is its query's wall time. A column of lists of text comes
         as ``pd.ArrowDtype`` (a rule's evidence: 4M lists at 10M settlements, most let go unread).
+        ``then`` runs in the thread that read the rows, while the caller works on earlier ones.
 
         On a store of ``ONE_AT_A_TIME_FROM`` settlements or more, one statement runs at a time, and
         the database is opened again after a long one (``_read_and_hand_back``). With a bounded
@@ -286,14 +288,20 @@ class EmbeddedBackend:
         the engine could not find memory for is run again alone, once the others running have
         finished, and the rest then run one at a time.
         """
-        todo = iter(statements)
+        todo = enumerate(statements)
         at_once = READ_THREADS if self._settlements() < ONE_AT_A_TIME_FROM else 1
-        read = self._read_and_hand_back if at_once == 1 else (lambda item: self._read(item, True))
+        reader = self._read_and_hand_back if at_once == 1 else (lambda item: self._read(item, True))
+
+        def read(numbered: tuple[int, tuple[str, dict[str, Any]]], again: bool = False) -> pd.DataFrame:
+            i, item = numbered  # ``again``: run once more, alone, after the engine ran out of memory
+            frame = self._read(item, True) if again else reader(item)
+            return frame if then is None else then(i, frame)
+
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             # (the statement running, what it is, whether it runs alone)
             running = deque((pool.submit(read, item), item, at_once == 1) for item in islice(todo, at_once))
             while running:
-                future, item, alone = running.popleft()
+                future, numbered, alone = running.popleft()
                 try:
                     frame = future.result()
                 except BackendError as exc:
@@ -301,7 +309,8 @@ class EmbeddedBackend:
                         raise
                     wait([other for other, _, _ in running])  # their own failures come when they are taken
                     at_once = 1
-                    frame = self._read(item, True)
+                    frame = read(numbered, again=True)
+                del future  # it holds the rows too
                 if len(running) < at_once and (following := next(todo, None)) is not None:
                     running.append((pool.submit(read, following), following, at_once == 1 and not running))
                 # Handed over, not kept: the caller may let the rows go while this generator waits.

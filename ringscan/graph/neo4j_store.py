@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..config import CYPHER_DIR, neo4j_credentials
-from .backend import BackendError, Progress, WriteResult
+from .backend import BackendError, Progress, Then, WriteResult
 from .cypher_files import statements
 from .model import NODES, RELS, GraphFrames
 
@@ -166,12 +166,16 @@ class Neo4jBackend:
         """One batch in a managed write transaction (retried on transient errors)."""
         return self.run_transaction([(statement, {"rows": rows})])
 
-    def query_many(self, statements: list[tuple[str, dict[str, Any]]]) -> Generator[pd.DataFrame, None, None]:
-        """One after the other, each when the caller takes it: the server parallelises each query itself."""
-        for cypher, params in statements:
+    def query_many(self, statements: list[tuple[str, dict[str, Any]]],
+                   then: Then | None = None) -> Generator[pd.DataFrame, None, None]:
+        """One after the other, each when the caller takes it: the server parallelises each query itself.
+        ``then`` runs here, in the caller's thread."""
+        for i, (cypher, params) in enumerate(statements):
             started = time.perf_counter()
             frame = self.query(cypher, params)
             frame.attrs["seconds"] = time.perf_counter() - started
+            if then is not None:
+                frame = then(i, frame)
             handed = [frame]  # handed over, not kept while the caller works on it
             del frame
             yield handed.pop()

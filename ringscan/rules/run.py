@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..graph.backend import BackendError, GraphBackend, Progress
 from .catalogue import EMITS, Rule
@@ -57,11 +58,13 @@ def _flat_evidence(ev: Any) -> list[str]:
     return _evidence_list(ev)
 
 
-def _frame(rows: pd.DataFrame, rule: Rule, *, arrow_evidence: bool = False) -> pd.DataFrame:
+def _frame(rows: pd.DataFrame, rule: Rule, *, arrow_evidence: bool = False,
+           order: list[str] | None = None) -> pd.DataFrame:
     """A rule's rows in its kind's columns, evidence as a flat list of settlement ids per row.
 
     ``arrow_evidence``: a flat evidence column the store gave as Arrow lists stays so (an
-    observations rule's rows, most of which its reader lets go without their evidence)."""
+    observations rule's rows, most of which its reader lets go without their evidence).
+    ``order``: the rows sorted by these columns (``_sorted``)."""
     columns = list(EMITS[rule.emits]) + [c for c in rows.columns if c not in EMITS[rule.emits]]
     rows = rows.reindex(columns=columns)
     for name in [c for c in rows.columns if isinstance(rows[c].dtype, pd.ArrowDtype)]:
@@ -69,10 +72,21 @@ def _frame(rows: pd.DataFrame, rule: Rule, *, arrow_evidence: bool = False) -> p
             rows[name] = pd.Series(pa.array(rows[name]).to_pylist(), index=rows.index, dtype=object)
     if "evidence" in rows and not isinstance(rows["evidence"].dtype, pd.ArrowDtype):
         rows["evidence"] = rows["evidence"].map(_flat_evidence)
+    if order is not None:
+        rows = _sorted(rows, order)
     rows.insert(0, "level", rule.level)
     rows.insert(0, "family", rule.family)
     rows.insert(0, "rule", rule.id)
     return rows
+
+
+def _sorted(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``rows`` in a stable sort by ``keys``, nulls last, as ``sort_values(kind="stable")`` puts
+    them, but sorted by Arrow, which lets go of the GIL: pandas sorted a 470k-settlement scan's
+    events and observations in 0.86 s of Python beside the evidence being made of earlier rows."""
+    table = pa.table({key: pa.array(rows[key], from_pandas=True) for key in keys})
+    order = pc.sort_indices(table, sort_keys=[(key, "ascending", "at_end") for key in keys])
+    return rows.take(order.to_numpy()).reset_index(drop=True)
 
 
 # Each kind's rows in a stable order within a rule (rows of one rule stay together, by rule id).
@@ -98,23 +112,30 @@ def run_rules(backend: GraphBackend, rules: list[Rule], overrides: dict[str, Any
     parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in EMITS}
     seconds, params = {}, {}
     bound = {rule.id: rule.bound_params(overrides) for rule in rules}
+
+    def shape(i: int, rows: pd.DataFrame) -> pd.DataFrame:
+        """A rule's rows reshaped where the store read them: sorted for a taker (``_ORDER``)."""
+        rule = rules[i]
+        handed = take is not None and rule.emits != "flag"
+        frame = _frame(rows, rule, arrow_evidence=handed and rule.emits == "observations",
+                       order=_ORDER[rule.emits] if handed else None)
+        frame.attrs["seconds"] = rows.attrs.get("seconds", 0.0)
+        return frame
+
     # Closed on the way out, whatever happens: the queries still running ahead finish before
     # the caller goes on (and, say, closes the store under them).
-    with closing(backend.query_many([(rule.query, rule.query_params(bound[rule.id])) for rule in rules])) as results:
+    statements = [(rule.query, rule.query_params(bound[rule.id])) for rule in rules]
+    with closing(backend.query_many(statements, then=shape)) as results:
         for i, rule in enumerate(rules):
             try:
-                rows = next(results)
+                frame = next(results)
             except BackendError as exc:
                 raise BackendError(f"rule `{rule.id}` ({rule.path.name}) failed: {exc}") from exc
-            seconds[rule.id] = round(float(rows.attrs.get("seconds", 0.0)), 3)
+            seconds[rule.id] = round(float(frame.attrs.get("seconds", 0.0)), 3)
             params[rule.id] = bound[rule.id]
-            frame = _frame(rows, rule, arrow_evidence=take is not None and rule.emits == "observations")
-            del rows  # each query's rows let go once reshaped (millions at scale)
             if take is not None and rule.emits != "flag":
-                # Rebound, so the unsorted rows go before the taker starts (at 10M settlements,
-                # 0.8 GB for an events rule's 5.5M rows).
-                frame = frame.sort_values(_ORDER[rule.emits], kind="stable").reset_index(drop=True)
-                # Handed over, not kept: the taker lets the rows go once it has what it needs of them.
+                # Handed over, not kept: the taker lets the rows go once it has what it needs of them
+                # (at 10M settlements, 0.8 GB for an events rule's 5.5M rows).
                 handed = [frame]
                 del frame
                 take(rule, bound[rule.id], handed.pop())
