@@ -132,3 +132,15 @@ def test_records_are_the_frames_itertuples(rows, index):
     ours, theirs = list(records(frame, index=index)), list(frame.itertuples(index=index))
     assert [r._fields for r in ours] == [r._fields for r in theirs]
     assert [[repr(v) for v in r] for r in ours] == [[repr(v) for v in r] for r in theirs]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A01", "B02", "C03"]), st.sampled_from([0.5, 1.0, 2.0, 3.0, 7.25, 30.0])),
+                min_size=1, max_size=40))
+def test_a_drugs_usual_fill_is_the_median_of_its_counted_fills(fills):
+    """The store counts each quantity of a drug's fills; the median of those counts is the
+    median of the fills themselves, as pandas takes it (the mean of the two middle ones)."""
+    from ringscan.report.folder import _medians
+
+    frame = pd.DataFrame(fills, columns=["code", "cnt"])
+    counted = frame.groupby(["code", "cnt"]).size().rename("n").reset_index().sample(frac=1, random_state=0)
+    assert _medians(counted).to_dict() == frame.groupby("code")["cnt"].median().to_dict()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pandas as pd
 
 from ..rules.catalogue import RuleError, load_catalogue
@@ -69,12 +70,28 @@ def folder_details(backend, rings: list) -> FolderDetails:
     codes = sorted(set(drugs.loc[drugs["setl_id"].isin(prescribed), "med_list_codg"].dropna()))
     usual = pd.Series(dtype=float)
     if codes:  # the median quantity of one fill of the drug, over every purchase in the store
-        fills = backend.query("UNWIND $codes AS c MATCH (s:Settlement)-[i:INCLUDES]->(g:Drug {med_list_codg: c}) "
-                              "WHERE s.refund = 0 AND i.cnt > 0 RETURN g.med_list_codg AS code, i.cnt AS cnt",
-                              {"codes": codes})
-        usual = fills.groupby("code")["cnt"].median()
+        # One pass over the fee lines, each quantity counted there: the 470k district's ten drugs
+        # are 408k fills, 0.39 s to fetch a code at a time (the store keeps a fill's way to its
+        # drug, not the drug's way back) against 0.09 s counted in one pass.
+        fills = backend.query("MATCH (s:Settlement)-[i:INCLUDES]->(g:Drug) WHERE g.med_list_codg IN $codes "
+                              "AND s.refund = 0 AND i.cnt > 0 RETURN g.med_list_codg AS code, i.cnt AS cnt, "
+                              "count(*) AS n", {"codes": codes})
+        usual = _medians(fills)
     drugs["usual_cnt"] = drugs["med_list_codg"].map(usual)
     return FolderDetails(pseudonymiser, drugs.sort_values(["setl_id", "med_list_codg"]).reset_index(drop=True))
+
+
+def _medians(counted: pd.DataFrame) -> pd.Series:
+    """Per ``code``, the median of ``cnt`` where each row's ``cnt`` occurs ``n`` times (the middle
+    value, or the mean of the two middle values, as ``Series.median`` gives it)."""
+    medians = {}
+    for code, rows in counted.sort_values(["code", "cnt"]).groupby("code", sort=True):
+        values, seen = rows["cnt"].to_numpy(dtype=float), rows["n"].to_numpy().cumsum()
+        total = int(seen[-1])
+        low = values[np.searchsorted(seen, (total - 1) // 2, side="right")]
+        high = values[np.searchsorted(seen, total // 2, side="right")]
+        medians[code] = (low + high) / 2
+    return pd.Series(medians, dtype=float)
 
 
 def _day(value) -> str:
