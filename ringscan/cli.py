@@ -8,6 +8,7 @@ limit or a failure during the run, 2 usage or input error, 3 reserved for
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -836,7 +837,17 @@ def _report(error: UserError, argv: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """The ``ringscan`` command: usage errors as click shows them (exit 2), our errors as one line."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if argv is None:
+            # The process ends here. Its exit would walk every object left in the cycle
+            # collector's generations again, module by module: 0.2-0.3 s after a 470k-settlement
+            # scan, 0.1 s frozen (what is left is then freed by reference counting alone).
+            gc.freeze()
+
+
+def _main(argv: list[str]) -> None:
     debug = "--debug" in argv or os.environ.get("RINGSCAN_DEBUG", "").lower() in {"1", "true", "yes"}
     argv = [a for a in argv if a != "--debug"]
     try:
