@@ -180,18 +180,34 @@ def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: Holders
     found = hub_excess(handed.pop(), ep)
     if found.empty:
         return []
+    # Per hub and member: the member's surprise and corrected surprise (the largest of its rows)
+    # and the settlements of all its rows. One grouping for every hub: a grouping per hub, with
+    # the evidence joined by a Python aggregate, took 0.17 s for doctor-overprescription's 48 hubs
+    # at 470k settlements.
+    keys = ["hub_type", "hub_id", "entity_id"]
+    per = found.groupby(keys, sort=True).agg(surprise=("surprise", "max"), corrected=("surprise_corrected", "max"))
+    settled: dict[tuple[str, str, str], set[str]] = {}
+    for key, evidence in zip(zip(*(found[k].tolist() for k in keys)), found["evidence"].tolist()):
+        settled.setdefault(key, set()).update(evidence)
+    hub_surprise = {(t, h): float(x) for t, h, x in found.drop_duplicates(["hub_type", "hub_id"])[
+        ["hub_type", "hub_id", "hub_surprise"]].itertuples(index=False)}
+    members = list(per.index)
+    surprise, corrected = per["surprise"].tolist(), per["corrected"].tolist()
     out = []
-    for (hub_type, hub_id), members in found.groupby(["hub_type", "hub_id"], sort=True):
-        per = members.groupby("entity_id").agg(surprise=("surprise", "max"), corrected=("surprise_corrected", "max"),
-                                               evidence=("evidence", lambda e: sorted(set().union(*map(set, e)))))
-        if len(per) < 2:
-            continue
-        m = len(per)
-        hub = {f"{rule.id}|{hub_type}|{hub_id}": (float(members["hub_surprise"].iloc[0]),
-                                                  {a: float(c) for a, c in per["corrected"].items()})}
-        for (a, ra), (b, rb) in combinations(per.iterrows(), 2):
-            out.append((a, b, (ra["surprise"] + rb["surprise"]) / (m - 1), [f"{hub_type}|{hub_id}"], hub,
-                        sorted(set(ra["evidence"]) | set(rb["evidence"]))))
+    start = 0
+    while start < len(members):  # a hub's members are consecutive (sorted by hub, then member)
+        hub_type, hub_id, _ = members[start]
+        end = start
+        while end < len(members) and members[end][:2] == (hub_type, hub_id):
+            end += 1
+        m = end - start
+        if m >= 2:
+            hub = {f"{rule.id}|{hub_type}|{hub_id}": (hub_surprise[(hub_type, hub_id)],
+                                                      {members[i][2]: float(corrected[i]) for i in range(start, end)})}
+            for i, j in combinations(range(start, end), 2):
+                out.append((members[i][2], members[j][2], (surprise[i] + surprise[j]) / (m - 1),
+                            [f"{hub_type}|{hub_id}"], hub, sorted(settled[members[i]] | settled[members[j]])))
+        start = end
     if not out:
         return []
     frame = pd.DataFrame(out, columns=["a", "b", "weight", "context", "hubs", "evidence"])
