@@ -11,15 +11,23 @@ carries the ring id, "masked" or "unmasked" and its page number in the margin
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
 
-import pyvis
-
 __all__ = ["esc", "js_json", "page", "vis_assets", "css_string"]
 
-_VIS = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
+def _package_dir(name: str) -> Path:
+    """Where an installed package's files are, without importing it (importing pyvis imports
+    IPython: 60 ms of every scan's start for two files read from its folder)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"the {name} package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+_VIS = _package_dir("pyvis") / "templates" / "lib" / "vis-9.1.2"
 
 CSS = """
 :root { --ink:#1d2433; --muted:#5f6b7a; --line:#d9dee5; --accent:#b3261e; }
