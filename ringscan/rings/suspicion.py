@@ -21,8 +21,8 @@ from itertools import chain
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["SuspicionParams", "household_of", "suspicion_graph"]
 
@@ -42,7 +42,7 @@ def _ties(persons: pd.DataFrame, max_household: int) -> pd.DataFrame:
     signature — so a phone marks a household only for people with no address
     on record.
     """
-    parts = [pd.DataFrame({"psn": pd.Series([], dtype=object), "ident": pd.Series([], dtype=object)})]
+    parts = []
     has_addr = persons["addr"].notna() if "addr" in persons else pd.Series(False, index=persons.index)
     for column, rows in (("addr", persons[has_addr]), ("tel", persons[~has_addr])):
         if column not in persons:
@@ -50,30 +50,40 @@ def _ties(persons: pd.DataFrame, max_household: int) -> pd.DataFrame:
         values = rows[["psn_no", column]].dropna()
         sizes = values.groupby(column)["psn_no"].transform("nunique")
         small = values[(sizes >= 2) & (sizes <= max_household)]
-        parts.append(pd.DataFrame({"psn": small["psn_no"].astype(str).to_numpy(dtype=object),
-                                   "ident": (column + ":" + small[column].astype(str)).to_numpy(dtype=object)}))
-    return pd.concat(parts, ignore_index=True).drop_duplicates()
+        parts.append(pd.DataFrame({"psn": small["psn_no"].astype("str").to_numpy(),
+                                   "ident": (column + ":" + small[column].astype("str")).to_numpy()}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"psn": [], "ident": []})
 
 
 def household_of(persons: pd.DataFrame, max_household: int) -> dict[str, str]:
     """psn_no → a household id (the first of its people, as text sorts): people joined by small
     shared addresses and phones, a chain of them one household.
 
-    The components of the people–identifier graph, found by scipy on integer codes: 470k
-    settlements' 50k people in households took 0.4 s as a networkx graph of strings.
+    Each person starts as their own household and takes the smallest household of the people
+    they share an identifier with until none changes (a person holds one address or one phone,
+    so that is a pass or two): 0.1 s for the 470k district's 58k people in households, where a
+    networkx graph of strings took 0.55 s.
     """
     ties = _ties(persons, max_household)
     if ties.empty:
         return {}
-    people, person = np.unique(ties["psn"].to_numpy(dtype=str), return_inverse=True)  # people sorted as text
-    _, ident = np.unique(ties["ident"].to_numpy(dtype=str), return_inverse=True)
-    n = len(people) + int(ident.max()) + 1
-    graph = coo_matrix((np.ones(len(ties), dtype=np.int8), (person, len(people) + ident)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    first = np.full(n, len(people))
-    np.minimum.at(first, component[:len(people)], np.arange(len(people)))  # people are in sorted order
-    leader = people[first[component[:len(people)]]]
-    return dict(zip(people.tolist(), leader.tolist()))
+    person, people = pd.factorize(ties["psn"])
+    ident = pd.factorize(ties["ident"])[0]
+    # People numbered in text order: a household's smallest number is its first person.
+    order = pc.sort_indices(pa.array(people, type=pa.string())).to_numpy()
+    number = np.empty(len(people), dtype=np.int64)
+    number[order] = np.arange(len(people))
+    home = number.copy()  # each person's household, as the number of its first person
+    while True:
+        smallest = np.full(int(ident.max()) + 1, len(people))
+        np.minimum.at(smallest, ident, home[person])
+        joined = home.copy()
+        np.minimum.at(joined, person, smallest[ident])
+        if np.array_equal(joined, home):
+            break
+        home = joined
+    first = np.asarray(people, dtype=object)[order]
+    return dict(zip(people.tolist(), first[home].tolist()))
 
 
 def _home(actor: str, home: dict[str, str]) -> str:
