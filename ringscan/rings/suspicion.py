@@ -16,7 +16,6 @@ hub context, settlements.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 import networkx as nx
 import numpy as np
@@ -110,31 +109,42 @@ def suspicion_graph(links: pd.DataFrame, home: dict[str, str],
     kinds = evidence.pivot_table(index=pair, columns="kind", values="weight", aggfunc="sum")
     families = evidence.pivot_table(index=pair, columns="family", values="weight", aggfunc="sum")
     numbers = by_pair.agg(total=("weight", "sum"), at_risk=("at_risk", "max"), k=("k", "max"))
-    rules = by_pair["rule"].agg(set)
-    context = by_pair["context"].agg(lambda c: set(chain.from_iterable(c)))
-    found = by_pair["evidence"].agg(lambda e: set(chain.from_iterable(e)))
-    # Two people in two or more of the same bursts (batches, sittings) met again.
-    again = evidence[(evidence["kind"] == "repeat") | ((evidence["kind"] == "burst") & (evidence["k"] >= 2))]
+    # What each pair's links rest on, gathered in one pass over them (a pandas aggregate per pair
+    # and a pair's lookup in a two-level Series each cost tens of microseconds, a few thousand
+    # pairs a scan). A pair's episodes by kind, in the order its kinds first come, then "again":
+    # two people in two or more of the same bursts (batches, sittings) met again.
+    rules: dict[tuple[str, str], set[str]] = {}
+    context: dict[tuple[str, str], set[str]] = {}
+    found: dict[tuple[str, str], set[str]] = {}
     episodes: dict[tuple[str, str], dict[str, set[str]]] = {}
-    for (a, b, kind), eps in evidence.groupby([*pair, "kind"], sort=False)["episodes"]:
-        episodes.setdefault((a, b), {})[kind] = set(chain.from_iterable(eps))
-    for (a, b), eps in again.groupby(pair, sort=False)["episodes"]:
-        episodes.setdefault((a, b), {})["again"] = set(chain.from_iterable(eps))
     hubs: dict[tuple[str, str], dict] = {}
-    for a, b, h in zip(evidence["a"].tolist(), evidence["b"].tolist(), evidence["hubs"].tolist()):
+    again = ((evidence["kind"] == "repeat") | ((evidence["kind"] == "burst") & (evidence["k"] >= 2))).tolist()
+    columns = [evidence[c].tolist() for c in ("a", "b", "rule", "kind", "context", "evidence", "episodes", "hubs")]
+    met_again = []
+    for a, b, rule, kind, ctx, ev, eps, h, repeated in zip(*columns, again):
+        key = (a, b)
+        rules.setdefault(key, set()).add(rule)
+        context.setdefault(key, set()).update(ctx)
+        found.setdefault(key, set()).update(ev)
+        episodes.setdefault(key, {}).setdefault(kind, set()).update(eps)
         if h:
-            hubs.setdefault((a, b), {}).update(h)
+            hubs.setdefault(key, {}).update(h)
+        if repeated:
+            met_again.append((key, eps))
+    for key, eps in met_again:
+        episodes[key].setdefault("again", set()).update(eps)
     kind_rows = {key: {k: float(v) for k, v in row.items() if v == v} for key, row in kinds.to_dict("index").items()}
     family_rows = {key: {k: float(v) for k, v in row.items() if v == v}
                    for key, row in families.to_dict("index").items()}
     edges = []
-    for key, row in numbers.iterrows():
-        total = float(row["total"])
+    for key, total, at_risk, k in zip(numbers.index, numbers["total"].tolist(), numbers["at_risk"].tolist(),
+                                      numbers["k"].tolist()):
+        total = float(total)
         edges.append((key[0], key[1], {
             "weight": total, "evidence_weight": total, "families": family_rows[key], "kinds": kind_rows[key],
             # Tied by something other than time and place: a hub they both exceed at.
-            "tied": "excess" in kind_rows[key], "rules": rules[key], "at_risk": float(row["at_risk"]),
-            "k": int(row["k"]) if row["k"] == row["k"] else 1, "episodes": episodes.get(key, {}),
+            "tied": "excess" in kind_rows[key], "rules": rules[key], "at_risk": float(at_risk),
+            "k": int(k) if k == k else 1, "episodes": episodes.get(key, {}),
             "hubs": hubs.get(key, {}), "context": context[key], "evidence": found[key]}))
     G.add_edges_from(edges)
     identifiers = links[(links["kind"] == "identifier") & links["a"].isin(G) & links["b"].isin(G)]
