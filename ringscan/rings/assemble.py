@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -137,7 +138,7 @@ def _repeated(G: nx.Graph, members: set[str]) -> dict[str, list[int]]:
     A repeated meeting, or two members sharing two or more bursts.
     """
     where: dict[str, list[int]] = {}
-    for _, _, d in G.subgraph(members).edges(data=True):
+    for _, _, d in _edges_among(G, members):
         for key in d["episodes"].get("again", ()):
             place, rep = _episode(key)
             where.setdefault(place, []).append(rep)
@@ -164,10 +165,25 @@ def _burst_counted(d: dict, repeated: dict[str, list[int]], tolerance: int) -> b
                                                   repeated, tolerance)
 
 
-def _evidence_edges(G: nx.Graph, members: set[str], tolerance: int) -> list[tuple[str, str, dict, float]]:
-    repeated = _repeated(G, members)
+def _edges_among(G: nx.Graph, members: set[str]) -> Iterator[tuple[str, str, dict]]:
+    """The edges between ``members``, each once as (a, b, data) with a before b as text sorts, in
+    that order: the same whatever order a set of members iterates in (a subgraph view's edges
+    follow it), and without a view's filtering, a few thousand groups a scan."""
+    seen: set[str] = set()
+    for a in sorted(members):
+        for b, d in G.adj[a].items():
+            if b in members and b not in seen and b != a:
+                yield a, b, d
+        seen.add(a)
+
+
+def _evidence_edges(G: nx.Graph, members: set[str], tolerance: int,
+                    repeated: dict[str, list[int]] | None = None) -> list[tuple[str, str, dict, float]]:
+    """Edges between ``members`` with evidence inside the group, and that evidence (``_weight``);
+    ``repeated``: ``_repeated(G, members)`` if the caller has it."""
+    repeated = _repeated(G, members) if repeated is None else repeated
     out = []
-    for a, b, d in G.subgraph(members).edges(data=True):
+    for a, b, d in _edges_among(G, members):
         w = _weight(d, repeated, tolerance)
         if w > 0:
             out.append((a, b, d, w))
@@ -230,7 +246,7 @@ def _tighten(G: nx.Graph, members: set[str], params: RingParams, index: EpisodeI
         hub = {m: 0.0 for m in members}      # evidence from a hub they exceed at
         group_episodes: set[str] = set()
         repeated = _repeated(G, members)
-        for a, b, d, w in _evidence_edges(G, members, tol):
+        for a, b, d, w in _evidence_edges(G, members, tol, repeated):
             group_episodes |= d["episodes"].get("repeat", set())
             if _burst_counted(d, repeated, tol):
                 group_episodes |= d["episodes"].get("burst", set())
@@ -327,7 +343,8 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
     order = list(families())
     rings = []
     for group in _groups(G, communities, params, index, seed):
-        edges = _evidence_edges(G, group, params.episode_tolerance_d)
+        repeated = _repeated(G, group)
+        edges = _evidence_edges(G, group, params.episode_tolerance_d, repeated)
         kinds: dict[str, float] = {}
         fams: dict[str, float] = {}
         rules: set[str] = set()
@@ -337,7 +354,6 @@ def assemble_rings(G: nx.Graph, communities: list[list[str]], flags: pd.DataFram
         repeat_members: set[str] = set()
         group_bursts: set[str] = set()
         hubs: dict[str, tuple[float, dict[str, float]]] = {}
-        repeated = _repeated(G, group)
         for a, b, d, w in edges:
             if d["kinds"].get("repeat", 0.0) > 0:
                 repeated_weight += d["kinds"]["repeat"]
