@@ -128,10 +128,10 @@ def test_look_alike_makes_no_ring(scanned, district: Path, kind: str):
 
 
 def test_rule_results_are_taken_a_few_at_a_time(loaded: Path):
-    """A scan holds a few rules' rows at a time: no more than READ_THREADS queries run ahead of
+    """A scan holds a few rules' rows at a time: no more than READ_AHEAD queries are read ahead of
     the result taken, and a query's failure names its rule."""
     from ringscan.graph.backend import BackendError
-    from ringscan.graph.embedded import READ_THREADS
+    from ringscan.graph.embedded import READ_AHEAD, READ_THREADS
     from ringscan.rules.run import run_rules
 
     rules = load_catalogue()
@@ -151,7 +151,7 @@ def test_rule_results_are_taken_a_few_at_a_time(loaded: Path):
         results = store.query_many([(r.query, r.query_params(r.bound_params(None))) for r in rules])
         for taken, _ in enumerate(results, start=1):
             ahead.append(len(started) - taken)
-        assert max(ahead) <= READ_THREADS and len(started) == len(rules)
+        assert max(ahead) <= max(READ_AHEAD, READ_THREADS) and len(started) == len(rules)
 
         kept: list[str] = []
         broken = [*rules[:2], replace(rules[2], query="MATCH (n:NoSuchLabel) RETURN n")]
