@@ -24,7 +24,7 @@ before anything is paired.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, groupby
 
 import numpy as np
 import pandas as pd
@@ -191,23 +191,19 @@ def _excess_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: Holders
         settled.setdefault(key, set()).update(evidence)
     hub_surprise = {(t, h): float(x) for t, h, x in found.drop_duplicates(["hub_type", "hub_id"])[
         ["hub_type", "hub_id", "hub_surprise"]].itertuples(index=False)}
-    members = list(per.index)
+    members = list(per.index)  # (hub_type, hub_id, person), a hub's members next to each other
     surprise, corrected = per["surprise"].tolist(), per["corrected"].tolist()
     out = []
-    start = 0
-    while start < len(members):  # a hub's members are consecutive (sorted by hub, then member)
-        hub_type, hub_id, _ = members[start]
-        end = start
-        while end < len(members) and members[end][:2] == (hub_type, hub_id):
-            end += 1
-        m = end - start
-        if m >= 2:
-            hub = {f"{rule.id}|{hub_type}|{hub_id}": (hub_surprise[(hub_type, hub_id)],
-                                                      {members[i][2]: float(corrected[i]) for i in range(start, end)})}
-            for i, j in combinations(range(start, end), 2):
-                out.append((members[i][2], members[j][2], (surprise[i] + surprise[j]) / (m - 1),
-                            [f"{hub_type}|{hub_id}"], hub, sorted(settled[members[i]] | settled[members[j]])))
-        start = end
+    for (hub_type, hub_id), group in groupby(range(len(members)), key=lambda i: members[i][:2]):
+        at = list(group)
+        m = len(at)
+        if m < 2:
+            continue
+        hub = {f"{rule.id}|{hub_type}|{hub_id}": (hub_surprise[(hub_type, hub_id)],
+                                                  {members[i][2]: float(corrected[i]) for i in at})}
+        for i, j in combinations(at, 2):
+            out.append((members[i][2], members[j][2], (surprise[i] + surprise[j]) / (m - 1),
+                        [f"{hub_type}|{hub_id}"], hub, sorted(settled[members[i]] | settled[members[j]])))
     if not out:
         return []
     frame = pd.DataFrame(out, columns=["a", "b", "weight", "context", "hubs", "evidence"])
