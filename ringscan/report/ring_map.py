@@ -118,7 +118,8 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     collapsed = len(members) > node_cap
     money: dict[tuple[str, str], float] = defaultdict(float)
     count: dict[tuple[str, str], int] = defaultdict(int)
-    for r in records(evidence, index=False):
+    settled = list(records(evidence, index=False))  # read three times below
+    for r in settled:
         for kind, ident in (("Patient", r.psn_no), ("Card", r.mdtrt_cert_no), (r.place_label, r.fixmedins_code),
                             ("Doctor", r.atddr_no)):
             member = (kind, str(ident))
@@ -197,7 +198,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
     # People who met: one edge per pair, width by meetings, colour by the strongest family.
     pairs: dict[tuple[str, str], dict] = {}
     line_of = {s.setl_id: (s.setl_ts, f"{_time(s.setl_ts)}  {names.get((s.place_label, s.fixmedins_code), s.fixmedins_code)}"
-                                        f"  ¥{s.medfee_sumamt:,.2f}") for s in records(evidence, index=False)}
+                                        f"  ¥{s.medfee_sumamt:,.2f}") for s in settled}
     for r in records(links, index=False):
         a, b = node_of.get((r.a_type, str(r.a_id))), node_of.get((r.b_type, str(r.b_id)))
         if a is None or b is None or a == b:
@@ -234,7 +235,7 @@ def build_map(ring: dict, links: pd.DataFrame, evidence: pd.DataFrame, directory
                 edges.append(MapEdge(placed_nodes[0][0], node_id, HOLDS_COLOUR, 2.0, text(lang, "holds"), "holds"))
     # Where and by whom the ring's cards were settled.
     context: dict[tuple[str, str], int] = defaultdict(int)
-    for r in records(evidence, index=False):
+    for r in settled:
         who = node_of.get(("Card", str(r.mdtrt_cert_no))) or node_of.get(("Patient", str(r.psn_no)))
         for target in (node_of.get((r.place_label, str(r.fixmedins_code))), node_of.get(("Doctor", str(r.atddr_no)))):
             if who and target and who != target:
