@@ -110,7 +110,9 @@ def _actors(frame: pd.DataFrame, holders: Holders, type_col: str, id_col: str) -
 def _event_links(rule: Rule, params: dict, rows: pd.DataFrame, holders: Holders, scheduled: pa.Array,
                  p: EvidenceParams, episodes: dict, visits: dict) -> tuple[list[pd.DataFrame], int]:
     """Repeat and burst links of one events rule; fills ``episodes`` and ``visits`` (see EvidenceLinks)."""
-    rows = rows[~is_in(rows["setl_id"], scheduled)].dropna(subset=["entity_id", "place", "t", "rep"])
+    kept = ~is_in(rows["setl_id"], scheduled) & rows[["entity_id", "place", "t", "rep"]].notna().all(axis=1).to_numpy()
+    if not kept.all():  # most rules lose no row here: no copy of their rows then
+        rows = rows[kept]
     if rows.empty:
         return [], 0
     ev = pd.DataFrame({"actor": _actors(rows, holders, "entity_type", "entity_id"), "place": rows["place"].astype(str),
