@@ -175,6 +175,17 @@ def _window_pairs(place: np.ndarray, t: np.ndarray, window: int) -> tuple[np.nda
     return i, j
 
 
+def _lists_by_pair(rows: pd.DataFrame, column: str) -> pd.Series:
+    """Each pair's values of ``column`` as a list, indexed by (``a``, ``b``): ``rows`` sorted by pair,
+    so each pair's rows are a run (``groupby(["a", "b"]).agg(list)`` makes a Python call per pair)."""
+    a, b = rows["a"].to_numpy(), rows["b"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]) if len(a) else np.empty(0, int)
+    values = rows[column].tolist()
+    ends = np.r_[starts[1:], len(a)]
+    return pd.Series([values[s:e] for s, e in zip(starts.tolist(), ends.tolist())],
+                     index=pd.MultiIndex.from_arrays([a[starts], b[starts]], names=["a", "b"]), dtype=object)
+
+
 def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_repeats: int = 2,
                        trim: float = 0.25) -> tuple[pd.DataFrame, float, pd.DataFrame]:
     """Pairs of actors meeting at one place within ``window`` on ``min_repeats``+ distinct days.
@@ -242,12 +253,11 @@ def cooccurrence_pairs(events: pd.DataFrame, *, scale: Scale, window: int, min_r
     place_names = np.asarray(places)
     meet["episode"] = place_names[meet["p"].to_numpy()].astype(str) + "|" + meet["rep"].astype(str)
     episodes = meet.drop_duplicates(["a", "b", "episode"]).sort_values(["a", "b", "episode"], kind="stable")
-    out["episodes"] = episodes.groupby(["a", "b"], sort=False)["episode"].agg(list)
+    out["episodes"] = _lists_by_pair(episodes, "episode")
     both = pd.concat([meet[["a", "b", "i"]], meet[["a", "b", "j"]].rename(columns={"j": "i"})], ignore_index=True)
     rows = ev["_r"].to_numpy()[both["i"].to_numpy()]
     both = both.assign(setl_id=settlements.iloc[rows].to_numpy()).drop_duplicates(["a", "b", "setl_id"])
-    out["evidence"] = both.sort_values(["a", "b", "setl_id"], kind="stable").groupby(["a", "b"], sort=False)[
-        "setl_id"].agg(list)
+    out["evidence"] = _lists_by_pair(both.sort_values(["a", "b", "setl_id"], kind="stable"), "setl_id")
     out = out.reset_index()
     out["a"] = np.asarray(actors)[out["a"].to_numpy()]
     out["b"] = np.asarray(actors)[out["b"].to_numpy()]
