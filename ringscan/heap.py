@@ -6,7 +6,9 @@ with a reading thread beside the writing one the process held more after every
 slice: at 3M settlements, 1.7 GiB resident once the store was closed, 0.45 GiB
 after ``malloc_trim``. A scan frees hundreds of MB with each big rule's
 evidence. Where the C library has ``malloc_trim`` (glibc), :func:`give_back`
-calls it; elsewhere it does nothing.
+calls it. Arrow's memory pool keeps what it freed too (mimalloc, per thread):
+counting the 470k district's rows before a load left 170 MB held, and its first
+files' staging 330 MB; :func:`give_back` asks the pool to return it.
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ _TRIM = _malloc_trim()
 
 
 def give_back() -> None:
-    """Return the C heap's free pages to the system (a few milliseconds; nothing in use moves)."""
+    """Return the C heap's and Arrow's free pages to the system (a few milliseconds; nothing in
+    use moves)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
     if _TRIM is not None:
         _TRIM(0)
